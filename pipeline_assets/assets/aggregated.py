@@ -1,0 +1,110 @@
+"""Aggregated layer: per-user and per-type daily figures, and the rolling 7-day window."""
+
+from datetime import date, timedelta
+
+import dagster as dg
+import polars as pl
+
+from pipeline_assets.assets.common import daily_multi_asset, publish_checked, table_out
+from pipeline_assets.checks import schema_check_spec
+from pipeline_assets.metadata import column_lineage
+from pipeline_assets.partitions import daily_partitions
+from pipeline_assets.schemas import DailyEventSummary, DailyUserMetrics, RollingRevenue7d
+from pipeline_assets.transforms import aggregates
+from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
+
+CLEAN = "clean_events"
+
+
+@daily_multi_asset(
+    outs={
+        "daily_user_metrics": table_out(
+            "aggregated",
+            "One row per (date, user_id): events, sessions, purchases, revenue_usd, first and last event_ts.",
+            model=DailyUserMetrics,
+            lineage=column_lineage(
+                {
+                    "date": {CLEAN: ["date"]},
+                    "user_id": {CLEAN: ["user_id"]},
+                    "events": {CLEAN: ["event_id"]},
+                    "sessions": {CLEAN: ["session_id"]},
+                    "purchases": {CLEAN: ["event_type"]},
+                    "revenue_usd": {CLEAN: ["amount_usd"]},
+                    "first_event_ts": {CLEAN: ["event_ts"]},
+                    "last_event_ts": {CLEAN: ["event_ts"]},
+                }
+            ),
+        )
+    },
+    ins={CLEAN: dg.AssetIn()},
+    check_specs=[schema_check_spec("daily_user_metrics", DailyUserMetrics)],
+)
+def daily_user_metrics(context: dg.AssetExecutionContext, clean_events: dict[str, pl.LazyFrame]):
+    frames = {key: aggregates.daily_user_metrics(clean_events[key]).collect() for key in context.partition_keys}
+    yield from publish_checked(context, {"daily_user_metrics": (DailyUserMetrics, frames)})
+
+
+@daily_multi_asset(
+    outs={
+        "daily_event_summary": table_out(
+            "aggregated",
+            "One row per (date, event_type) present that day: events, distinct users, revenue_usd.",
+            model=DailyEventSummary,
+            lineage=column_lineage(
+                {
+                    "date": {CLEAN: ["date"]},
+                    "event_type": {CLEAN: ["event_type"]},
+                    "events": {CLEAN: ["event_id"]},
+                    "users": {CLEAN: ["user_id"]},
+                    "revenue_usd": {CLEAN: ["amount_usd"]},
+                }
+            ),
+        )
+    },
+    ins={CLEAN: dg.AssetIn()},
+    check_specs=[schema_check_spec("daily_event_summary", DailyEventSummary)],
+)
+def daily_event_summary(context: dg.AssetExecutionContext, clean_events: dict[str, pl.LazyFrame]):
+    frames = {key: aggregates.daily_event_summary(clean_events[key]).collect() for key in context.partition_keys}
+    yield from publish_checked(context, {"daily_event_summary": (DailyEventSummary, frames)})
+
+
+@daily_multi_asset(
+    outs={
+        "rolling_revenue_7d": table_out(
+            "aggregated",
+            "One row per date: revenue_usd_7d and active_users_7d (distinct users) over the 7 days ending "
+            "that date. Days before the start date count as empty; a missing later day fails the run.",
+            model=RollingRevenue7d,
+            lineage=column_lineage(
+                {
+                    "date": {"daily_user_metrics": ["date"]},
+                    "revenue_usd_7d": {"daily_user_metrics": ["revenue_usd"]},
+                    "active_users_7d": {"daily_user_metrics": ["user_id"]},
+                }
+            ),
+        )
+    },
+    ins={
+        "daily_user_metrics": dg.AssetIn(
+            # The 7-day window ending each day; days before the start date simply do not exist.
+            partition_mapping=dg.TimeWindowPartitionMapping(
+                start_offset=-(ROLLING_WINDOW_DAYS - 1), allow_nonexistent_upstream_partitions=True
+            )
+        )
+    },
+    check_specs=[schema_check_spec("rolling_revenue_7d", RollingRevenue7d)],
+)
+def rolling_revenue_7d(context: dg.AssetExecutionContext, daily_user_metrics: dict[str, pl.LazyFrame]):
+    first_day = daily_partitions.start.date()
+    frames = {}
+    for key in context.partition_keys:
+        day = date.fromisoformat(key)
+        window = [
+            (day - timedelta(days=back)).isoformat()
+            for back in range(ROLLING_WINDOW_DAYS)
+            if day - timedelta(days=back) >= first_day
+        ]
+        window_rows = pl.concat([daily_user_metrics[d] for d in window])
+        frames[key] = aggregates.rolling_revenue_7d(window_rows, day, days_in_window=len(window)).collect()
+    yield from publish_checked(context, {"rolling_revenue_7d": (RollingRevenue7d, frames)})

@@ -1,0 +1,104 @@
+"""Landing event files to raw_events, clean_events and rejected_events, in one pass.
+
+One step produces the three because a record that cannot even be parsed is known only while its
+file is read: the contract keeps it out of raw_events yet requires it, with its raw text, in
+rejected_events. Reading each landing byte once also keeps the day's largest input off the disk
+a second time. The three remain separate assets (raw group, clean group) with lineage
+raw_events -> clean_events / rejected_events.
+"""
+
+from datetime import date
+
+import dagster as dg
+import polars as pl
+
+from pipeline_assets.assets.common import daily_multi_asset, day_figures, publish_checked, table_out
+from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
+from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
+from pipeline_assets.resources import LandingZone
+from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.transforms.clean import INGESTED_AT, Reconciliation, clean_day, raw_event_columns
+from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile
+
+RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
+
+
+@daily_multi_asset(
+    outs={
+        RAW_EVENTS: table_out(
+            "raw",
+            "Every parsable landing record of the day, as text, with _source_file, _source_line and "
+            "_ingested_at; extra (drifted) columns are kept and reported.",
+        ),
+        CLEAN_EVENTS: table_out(
+            "clean",
+            "Typed events, UTC timestamps, amount_usd for purchases; one row per event_id (the latest "
+            "event_ts, ties to the last by source file and line).",
+            model=CleanEvents,
+        ),
+        REJECTED_EVENTS: table_out(
+            "clean",
+            "Every landing record that could not become clean, with its source file, line, raw text "
+            "and reject_reason.",
+            model=RejectedEvents,
+        ),
+    },
+    ins={"raw_fx_rates": dg.AssetIn()},
+    internal_asset_deps={
+        RAW_EVENTS: set(),
+        CLEAN_EVENTS: {dg.AssetKey(RAW_EVENTS), dg.AssetKey("raw_fx_rates")},
+        REJECTED_EVENTS: {dg.AssetKey(RAW_EVENTS), dg.AssetKey("raw_fx_rates")},
+    },
+    check_specs=[
+        schema_check_spec(CLEAN_EVENTS, CleanEvents),
+        schema_check_spec(REJECTED_EVENTS, RejectedEvents),
+        reconciliation_check_spec(CLEAN_EVENTS),
+    ],
+)
+def events(context: dg.AssetExecutionContext, landing: LandingZone, raw_fx_rates: dict[str, pl.LazyFrame]):
+    files_by_day = require_event_files(landing, context.partition_keys)
+    ingested_at = ingestion_time()
+    raw, clean, rejected = {}, {}, {}
+    reconciliations, figures = [], {}
+    for partition_key, files in files_by_day.items():
+        day = date.fromisoformat(partition_key)
+        parsed = read_landing_files(context, landing, files)
+        raw[partition_key] = raw_frame(parsed, day, ingested_at)
+        unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
+        result = clean_day(raw[partition_key].lazy(), unparsable.lazy(), raw_fx_rates[partition_key], day)
+        clean[partition_key], rejected[partition_key] = result.clean, result.rejected
+        counts = Reconciliation(
+            landing_records=sum(p.record_count for p in parsed),
+            clean_rows=result.clean.height,
+            rejected_rows=result.rejected.height,
+            duplicates_removed=result.duplicates_removed,
+        )
+        reconciliations.append(reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts))
+        extra = sorted({c for p in parsed for c in p.extra_columns} - set(raw_event_columns([])))
+        if extra:
+            context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
+        figures[partition_key] = {
+            "files": len(files),
+            **counts.as_metadata(),
+            "extra_columns": ", ".join(extra),
+            "revenue_usd": float(result.clean["amount_usd"].sum() or 0.0),
+        }
+        context.log.info(
+            f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
+            f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates"
+        )
+    yield from publish_checked(
+        context,
+        {RAW_EVENTS: (None, raw), CLEAN_EVENTS: (CleanEvents, clean), REJECTED_EVENTS: (RejectedEvents, rejected)},
+        extra_evaluations=reconciliations,
+        metadata={name: day_figures(figures) for name in (RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS)},
+    )
+
+
+def raw_frame(parsed: list[ParsedFile], day: date, ingested_at) -> pl.DataFrame:
+    """The day's parsable records, every column as text, in the raw layer's column order."""
+    records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
+    records = records.with_columns(pl.lit(day).alias("date"), pl.lit(ingested_at).alias(INGESTED_AT))
+    columns = raw_event_columns(records.columns)
+    missing = [pl.lit(None, pl.String).alias(c) for c in columns if c not in records.columns]
+    return records.with_columns(missing).select(columns)

@@ -1,0 +1,75 @@
+"""Raw layer: the day's fx rates as landed, and the landing-zone ingestion shared with events."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+import dagster as dg
+import polars as pl
+
+from pipeline_assets.assets.common import daily_multi_asset, day_figures, publish_checked, table_out
+from pipeline_assets.resources import EVENTS, LandingZone, day_prefix
+from pipeline_assets.storage import StoredFile
+from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
+from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, LandingFileError, ParsedFile, parse_landing_file
+
+def read_landing_files(context: dg.AssetExecutionContext, landing: LandingZone, files: Iterable[StoredFile]) -> list[ParsedFile]:
+    parsed = []
+    for file in files:
+        try:
+            parsed.append(parse_landing_file(file.key, landing.read(file)))
+        except LandingFileError as error:
+            raise dg.Failure(f"{landing.uri(file.key)}: {error}", allow_retries=False) from None
+        context.log.debug(f"{file.key}: {parsed[-1].record_count} records")
+    return parsed
+
+
+def require_event_files(landing: LandingZone, partition_keys: Iterable[str]) -> dict[str, list[StoredFile]]:
+    """Every day's event files; a day without any is not ready, and nothing is written."""
+    files = {key: landing.event_files(key) for key in partition_keys}
+    missing = [key for key, found in files.items() if not found]
+    if missing:
+        prefixes = ", ".join(landing.uri(day_prefix(EVENTS, key)) + "/" for key in missing)
+        raise dg.Failure(
+            f"No landing event file for {', '.join(missing)}: nothing under {prefixes}. "
+            "The day is not ready; nothing was written.",
+            allow_retries=False,
+        )
+    return files
+
+
+def ingestion_time() -> datetime:
+    return datetime.now(UTC)
+
+
+@daily_multi_asset(
+    outs={
+        "raw_fx_rates": table_out(
+            "raw", "The day's fx rates as landed (currency, usd_per_unit), with their source file and line."
+        )
+    },
+)
+def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone):
+    """``<landing>/fx_rates/date=D/*.csv``; a day without a file has no rates (only USD converts).
+
+    A rate that is not a decimal > 0, or two rates for one currency, fail the day naming the file
+    and line: a wrong rate would silently misstate revenue.
+    """
+    ingested_at = ingestion_time()
+    frames, figures = {}, {}
+    for partition_key in context.partition_keys:
+        files = landing.fx_rate_files(partition_key)
+        parsed = read_landing_files(context, landing, files)
+        records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
+        rates, problems = type_fx_rates(records)
+        problems = [
+            f"{row[SOURCE_FILE]} line {row[SOURCE_LINE]}: {row['reject_reason']}"
+            for p in parsed
+            for row in p.unparsable.iter_rows(named=True)
+        ] + problems
+        if problems:
+            raise dg.Failure(f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False)
+        frames[partition_key] = rates.select(
+            pl.lit(date.fromisoformat(partition_key)).alias("date"), pl.all(), pl.lit(ingested_at).alias(INGESTED_AT)
+        )
+        figures[partition_key] = {"files": len(files), "currencies": rates.height}
+    yield from publish_checked(context, {"raw_fx_rates": (None, frames)}, metadata={"raw_fx_rates": day_figures(figures)})

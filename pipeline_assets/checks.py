@@ -1,0 +1,110 @@
+"""Blocking asset checks, evaluated per partition before anything is published (write-audit-publish).
+
+Each daily asset computes its partitions, evaluates its checks on the computed frames and yields
+one evaluation per (check, day). Only if every blocking check passed does it yield its outputs,
+which the IO manager then publishes; otherwise the step fails naming the days and checks, the
+previously published partitions stay as they were, and downstream steps do not run.
+"""
+
+from collections.abc import Iterator, Sequence
+
+import dagster as dg
+import pandera.errors
+import pandera.polars as pa
+import polars as pl
+
+from pipeline_assets.metadata import markdown_table
+from pipeline_assets.partitions import daily_partitions
+from pipeline_assets.transforms.clean import Reconciliation
+
+SCHEMA_CHECK = "schema"
+RECONCILIATION_CHECK = "reconciliation"
+FAILING_ROWS_SAMPLE = 10
+
+
+def schema_check_spec(asset: str, model: type[pa.DataFrameModel]) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        SCHEMA_CHECK,
+        asset=asset,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description=f"Every row of the partition satisfies the Pandera model {model.__name__}.",
+    )
+
+
+def reconciliation_check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        RECONCILIATION_CHECK,
+        asset=asset,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description="Landing records = clean_events rows + rejected_events rows + duplicate rows removed.",
+    )
+
+
+def schema_evaluation(
+    asset: str, model: type[pa.DataFrameModel], frame: pl.DataFrame, partition_key: str
+) -> dg.AssetCheckEvaluation:
+    """Validate every row (not just the schema) and summarise failures by column and check."""
+    metadata: dict = {"rows_checked": frame.height}
+    try:
+        model.validate(frame, lazy=True)
+        passed = True
+    except pandera.errors.SchemaErrors as errors:
+        passed = False
+        cases = errors.failure_cases
+        by_check = (
+            cases.group_by(pl.col("column").fill_null("<table>"), "check")
+            .agg(pl.len().alias("failures"))
+            .sort("failures", "column", descending=[True, False])
+        )
+        failing_rows = cases["index"].drop_nulls().unique().sort().head(FAILING_ROWS_SAMPLE)
+        metadata.update(
+            failures=int(by_check["failures"].sum()),
+            failures_by_check=dg.MetadataValue.md(markdown_table(by_check, limit=50)),
+            failing_rows_sample=dg.MetadataValue.md(
+                markdown_table(frame[failing_rows.to_list()], FAILING_ROWS_SAMPLE)
+                if failing_rows.len()
+                else markdown_table(cases, FAILING_ROWS_SAMPLE)
+            ),
+        )
+    return _evaluation(asset, SCHEMA_CHECK, partition_key, passed, metadata)
+
+
+def reconciliation_evaluation(asset: str, partition_key: str, counts: Reconciliation) -> dg.AssetCheckEvaluation:
+    return _evaluation(asset, RECONCILIATION_CHECK, partition_key, counts.balanced, counts.as_metadata())
+
+
+def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metadata: dict) -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey(asset),
+        check_name=check,
+        passed=passed,
+        partition=partition_key,
+        blocking=True,
+        metadata=metadata,
+    )
+
+
+def audit(
+    context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
+) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+    """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
+    yield from evaluations
+    failed = [e for e in evaluations if not e.passed]
+    if failed:
+        listed = "; ".join(
+            f"{e.asset_key.to_user_string()} {e.check_name} on {e.partition}"
+            + (f" ({e.metadata['failures'].value} failures)" if "failures" in e.metadata else "")
+            for e in failed
+        )
+        raise dg.Failure(
+            description=f"Blocking checks failed, so nothing was published: {listed}. "
+            "The previously published partitions are unchanged; see each check's failing rows.",
+            allow_retries=False,
+        )
+    # Each check also has an op output that gates downstream steps. AssetCheckResult fills it for
+    # a single partition only; with per-partition evaluations we fill it the same way Dagster does.
+    for output_name in context.assets_def.check_specs_by_output_name:
+        if output_name in context.selected_output_names:
+            yield dg.Output(None, output_name=output_name)

@@ -1,0 +1,83 @@
+"""Clean events to the daily aggregates (pure Polars, lazy)."""
+
+from datetime import date
+
+import polars as pl
+
+ROLLING_WINDOW_DAYS = 7
+
+DAILY_USER_METRICS_COLUMNS = {
+    "date": pl.Date,
+    "user_id": pl.Int64,
+    "events": pl.UInt32,
+    "sessions": pl.UInt32,
+    "purchases": pl.UInt32,
+    "revenue_usd": pl.Float64,
+    "first_event_ts": pl.Datetime("us", "UTC"),
+    "last_event_ts": pl.Datetime("us", "UTC"),
+}
+DAILY_EVENT_SUMMARY_COLUMNS = {
+    "date": pl.Date,
+    "event_type": pl.String,
+    "events": pl.UInt32,
+    "users": pl.UInt32,
+    "revenue_usd": pl.Float64,
+}
+ROLLING_REVENUE_COLUMNS = {
+    "date": pl.Date,
+    "revenue_usd_7d": pl.Float64,
+    "active_users_7d": pl.UInt32,
+    "window_start": pl.Date,
+    "days_in_window": pl.UInt32,
+}
+
+
+def _revenue() -> pl.Expr:
+    return pl.col("amount_usd").sum().fill_null(0.0).alias("revenue_usd")
+
+
+def daily_user_metrics(clean_events: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (date, user_id)."""
+    return (
+        clean_events.group_by("date", "user_id")
+        .agg(
+            pl.len().alias("events"),
+            pl.col("session_id").n_unique().alias("sessions"),
+            (pl.col("event_type") == "purchase").sum().alias("purchases"),
+            _revenue(),
+            pl.col("event_ts").min().alias("first_event_ts"),
+            pl.col("event_ts").max().alias("last_event_ts"),
+        )
+        .sort("date", "user_id")
+        .cast(DAILY_USER_METRICS_COLUMNS)  # type: ignore[arg-type]
+    )
+
+
+def daily_event_summary(clean_events: pl.LazyFrame) -> pl.LazyFrame:
+    """One row per (date, event_type) present that day."""
+    return (
+        clean_events.group_by("date", "event_type")
+        .agg(pl.len().alias("events"), pl.col("user_id").n_unique().alias("users"), _revenue())
+        .sort("date", "event_type")
+        .cast(DAILY_EVENT_SUMMARY_COLUMNS)  # type: ignore[arg-type]
+    )
+
+
+def rolling_revenue_7d(window_user_metrics: pl.LazyFrame, day: date, days_in_window: int) -> pl.LazyFrame:
+    """The 7 days ending ``day``, from daily_user_metrics rows of that window only.
+
+    ``days_in_window`` counts the window's days on or after the partitions' start date (earlier
+    days count as empty), so a reader can tell a short history from a quiet week.
+    """
+    window_start = day.fromordinal(day.toordinal() - ROLLING_WINDOW_DAYS + 1)
+    return (
+        window_user_metrics.filter(pl.col("date").is_between(window_start, day))
+        .select(
+            pl.lit(day).alias("date"),
+            pl.col("revenue_usd").sum().alias("revenue_usd_7d"),
+            pl.col("user_id").n_unique().alias("active_users_7d"),
+            pl.lit(window_start).alias("window_start"),
+            pl.lit(days_in_window).alias("days_in_window"),
+        )
+        .cast(ROLLING_REVENUE_COLUMNS)  # type: ignore[arg-type]
+    )

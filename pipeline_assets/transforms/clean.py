@@ -1,0 +1,238 @@
+"""Raw text records to typed, validated, de-duplicated events (pure Polars, lazy)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
+
+EVENT_COLUMNS = (
+    "event_id", "user_id", "session_id", "event_type", "event_ts",
+    "amount", "currency", "country", "device", "metadata",
+)  # fmt: skip
+EVENT_TYPES = ("view", "click", "add_to_cart", "purchase", "login", "logout", "search")
+DEVICES = ("web", "ios", "android")
+INGESTED_AT = "_ingested_at"
+RAW_LINEAGE_COLUMNS = (SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
+
+CLEAN_COLUMNS = {
+    "date": pl.Date,
+    "event_id": pl.String,
+    "user_id": pl.Int64,
+    "session_id": pl.String,
+    "event_type": pl.String,
+    "event_ts": pl.Datetime("us", "UTC"),
+    "amount": pl.Float64,
+    "currency": pl.String,
+    "usd_per_unit": pl.Float64,
+    "amount_usd": pl.Float64,
+    "country": pl.String,
+    "device": pl.String,
+    "metadata": pl.String,
+    SOURCE_FILE: pl.String,
+    SOURCE_LINE: pl.Int64,
+}
+FX_RATE_COLUMNS = {"currency": pl.String, "usd_per_unit": pl.Float64, SOURCE_FILE: pl.String, SOURCE_LINE: pl.Int64}
+REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
+
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
+_HAS_OFFSET = r"(?:Z|z|[+-]\d{2}:?\d{2})$"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The contract's per-partition equation: landing records = clean + rejected + duplicates."""
+
+    landing_records: int
+    clean_rows: int
+    rejected_rows: int
+    duplicates_removed: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.landing_records == self.clean_rows + self.rejected_rows + self.duplicates_removed
+
+    def as_metadata(self) -> dict[str, int | bool]:
+        return {
+            "landing_records": self.landing_records,
+            "clean_rows": self.clean_rows,
+            "rejected_rows": self.rejected_rows,
+            "duplicates_removed": self.duplicates_removed,
+            "balanced": self.balanced,
+        }
+
+
+@dataclass(frozen=True)
+class CleanDay:
+    clean: pl.DataFrame
+    rejected: pl.DataFrame
+    duplicates_removed: int
+
+
+def raw_event_columns(columns: list[str]) -> list[str]:
+    """Raw layer column order: the contract's fields, then extra (drifted) ones, then lineage."""
+    extras = sorted(c for c in columns if c not in EVENT_COLUMNS and c not in RAW_LINEAGE_COLUMNS and c != "date")
+    return ["date", *EVENT_COLUMNS, *extras, *RAW_LINEAGE_COLUMNS]
+
+
+def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> CleanDay:
+    """Split one day's raw records into clean events and rejected records.
+
+    ``fx_rates`` holds ``currency`` and ``usd_per_unit`` (Float64); USD needs no row.
+    """
+    checked = _typed(raw, fx_rates, day).with_columns(_reject_reason().alias("reject_reason"))
+    valid = checked.filter(pl.col("reject_reason").is_null()).with_columns(
+        user_id=pl.col("_user_id"), event_ts=pl.col("_event_ts"), amount=pl.col("_amount"), currency=pl.col("_currency")
+    )
+    # The latest event_ts wins; ties go to the last record by (source file, line).
+    clean = (
+        valid.sort(["event_id", "event_ts", SOURCE_FILE, SOURCE_LINE])
+        .unique(subset="event_id", keep="last", maintain_order=True)
+        .sort([SOURCE_FILE, SOURCE_LINE])
+        .select(list(CLEAN_COLUMNS))
+    )
+    invalid = checked.filter(pl.col("reject_reason").is_not_null()).select(
+        pl.lit(day).alias("date"),
+        pl.col("event_id"),
+        pl.col(SOURCE_FILE),
+        pl.col(SOURCE_LINE),
+        pl.struct(pl.col(c).alias(c) for c in EVENT_COLUMNS).struct.json_encode().alias("raw_record"),
+        pl.col("reject_reason"),
+    )
+    unparsable_rows = unparsable.select(
+        pl.lit(day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA
+    )
+    rejected = pl.concat([unparsable_rows, invalid]).sort([SOURCE_FILE, SOURCE_LINE])
+    clean_frame, rejected_frame, valid_count = pl.collect_all([clean, rejected, valid.select(pl.len())])
+    return CleanDay(
+        clean=clean_frame,
+        rejected=rejected_frame.cast(REJECTED_COLUMNS),  # type: ignore[arg-type]
+        duplicates_removed=valid_count.item() - clean_frame.height,
+    )
+
+
+def _blank_to_null(column: str) -> pl.Expr:
+    text = pl.col(column).str.strip_chars()
+    return pl.when(text == "").then(None).otherwise(text).alias(column)
+
+
+def _typed(raw: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> pl.LazyFrame:
+    present = raw.collect_schema().names()
+    missing = [pl.lit(None, pl.String).alias(c) for c in EVENT_COLUMNS if c not in present]
+    texts = raw.with_columns(*missing).with_columns(_blank_to_null(c) for c in EVENT_COLUMNS)
+    is_purchase = pl.col("event_type") == "purchase"
+    rates = pl.concat(
+        [fx_rates.select("currency", "usd_per_unit"), pl.LazyFrame({"currency": ["USD"], "usd_per_unit": [1.0]})]
+    ).unique(subset="currency", keep="first")
+    return (
+        texts.with_columns(
+            pl.lit(day).alias("date"),
+            pl.col("user_id").cast(pl.Int64, strict=False).alias("_user_id"),
+            pl.col("event_ts")
+            .str.to_datetime(_TIMESTAMP_FORMAT, time_unit="us", time_zone="UTC", strict=False)
+            .alias("_event_ts"),
+            pl.when(is_purchase).then(pl.col("amount").cast(pl.Float64, strict=False)).alias("_amount"),
+            pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
+        )
+        .join(rates.rename({"currency": "_currency"}), on="_currency", how="left", nulls_equal=False)
+        .with_columns(
+            pl.when(is_purchase).then(pl.col("_amount") * pl.col("usd_per_unit")).alias("amount_usd"),
+        )
+    )
+
+
+def _reason(condition: pl.Expr, message: pl.Expr | str) -> pl.Expr:
+    return pl.when(condition).then(pl.lit(message) if isinstance(message, str) else message)
+
+
+def _quoted(column: str) -> pl.Expr:
+    return pl.format("'{}'", pl.col(column))
+
+
+def _reject_reason() -> pl.Expr:
+    """Every rule a record breaks, joined by "; " (null when it breaks none)."""
+    is_purchase = pl.col("event_type") == "purchase"
+    ts_day = pl.col("_event_ts").dt.date()
+    reasons = [
+        _reason(pl.col("event_id").is_null(), "event_id is missing"),
+        _reason(pl.col("user_id").is_null(), "user_id is missing"),
+        _reason(
+            pl.col("user_id").is_not_null() & pl.col("_user_id").is_null(),
+            pl.format("user_id {} is not an integer", _quoted("user_id")),
+        ),
+        _reason(pl.col("_user_id") <= 0, pl.format("user_id {} is not > 0", pl.col("_user_id"))),
+        _reason(pl.col("session_id").is_null(), "session_id is missing"),
+        _reason(pl.col("event_type").is_null(), "event_type is missing"),
+        _reason(
+            pl.col("event_type").is_not_null() & ~pl.col("event_type").is_in(EVENT_TYPES),
+            pl.format("event_type {} is not one of " + ", ".join(EVENT_TYPES), _quoted("event_type")),
+        ),
+        _reason(pl.col("event_ts").is_null(), "event_ts is missing"),
+        _reason(
+            pl.col("event_ts").is_not_null() & ~pl.col("event_ts").str.contains(_HAS_OFFSET),
+            pl.format("event_ts {} has no UTC offset", _quoted("event_ts")),
+        ),
+        _reason(
+            pl.col("event_ts").is_not_null()
+            & pl.col("event_ts").str.contains(_HAS_OFFSET)
+            & pl.col("_event_ts").is_null(),
+            pl.format("event_ts {} is not an ISO-8601 timestamp", _quoted("event_ts")),
+        ),
+        _reason(
+            ts_day != pl.col("date"),
+            pl.format("event_ts {} falls on {} UTC, not on the partition day", _quoted("event_ts"), ts_day),
+        ),
+        _reason(is_purchase & pl.col("amount").is_null(), "amount is missing for a purchase"),
+        _reason(
+            is_purchase & pl.col("amount").is_not_null() & pl.col("_amount").is_null(),
+            pl.format("amount {} is not a decimal", _quoted("amount")),
+        ),
+        _reason(is_purchase & (pl.col("_amount") <= 0), pl.format("amount {} is not > 0", _quoted("amount"))),
+        _reason(is_purchase & pl.col("currency").is_null(), "currency is missing for a purchase"),
+        _reason(
+            is_purchase & pl.col("_currency").is_not_null() & pl.col("usd_per_unit").is_null(),
+            pl.format("currency {} has no fx rate on {}", _quoted("_currency"), pl.col("date")),
+        ),
+        _reason(
+            pl.col("country").is_not_null() & ~pl.col("country").str.contains(r"^[A-Z]{2}$"),
+            pl.format("country {} is not an ISO-3166 alpha-2 code", _quoted("country")),
+        ),
+        _reason(
+            pl.col("device").is_not_null() & ~pl.col("device").is_in(DEVICES),
+            pl.format("device {} is not one of " + ", ".join(DEVICES), _quoted("device")),
+        ),
+    ]
+    joined = pl.concat_str(reasons, separator="; ", ignore_nulls=True)
+    return pl.when(joined != "").then(joined)
+
+
+def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
+    """Landed fx rate records typed (usd_per_unit as Float64), plus every problem found in them.
+
+    A rate must be a decimal > 0 for a three-letter currency, and a currency has one rate a day.
+    """
+    problems = [f"missing column {c!r}" for c in ("currency", "usd_per_unit") if c not in records.columns]
+    if problems or records.is_empty():
+        return pl.DataFrame(schema=FX_RATE_COLUMNS), problems
+    typed = records.select(
+        pl.col("currency").str.strip_chars().str.to_uppercase(),
+        pl.col("usd_per_unit").str.strip_chars().cast(pl.Float64, strict=False),
+        pl.col("usd_per_unit").alias("_landed_rate"),
+        SOURCE_FILE,
+        SOURCE_LINE,
+    )
+    bad = typed.filter(
+        pl.col("usd_per_unit").is_null()
+        | (pl.col("usd_per_unit") <= 0)
+        | ~pl.col("currency").str.contains(r"^[A-Z]{3}$").fill_null(False)
+    )
+    problems = [
+        f"{row[SOURCE_FILE]} line {row[SOURCE_LINE]}: currency {row['currency']!r}, usd_per_unit {row['_landed_rate']!r}"
+        for row in bad.head(20).iter_rows(named=True)
+    ]
+    conflicting = typed.group_by("currency").agg(pl.col("usd_per_unit").n_unique().alias("rates")).filter(
+        pl.col("rates") > 1
+    )
+    problems += [f"currency {c!r} has conflicting rates" for c in conflicting["currency"].sort()]
+    return typed.drop("_landed_rate"), problems
