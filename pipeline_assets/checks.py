@@ -106,5 +106,5 @@ def audit(
     # Each check also has an op output that gates downstream steps. AssetCheckResult fills it for
     # a single partition only; with per-partition evaluations we fill it the same way Dagster does.
     for output_name in context.assets_def.check_specs_by_output_name:
-        if output_name in context.selected_output_names:
+        if output_name in context.op_execution_context.selected_output_names:
             yield dg.Output(None, output_name=output_name)

@@ -71,11 +71,14 @@ def _demo(days: int, rows_per_day: int) -> int:
 
     home = _use_project_instance()
     print(f"2/3 materialising every asset for {start}...{end} as one run (instance: {home})", flush=True)
+    import dagster as dg
+
+    from pipeline_assets.definitions import build_definitions
     from pipeline_assets.demo import format_table, run_range, summary_table
 
-    result = run_range(start.isoformat(), end.isoformat())
+    result = run_range(build_definitions(settings), start.isoformat(), end.isoformat(), dg.DagsterInstance.get())
     print("3/3 per-day summary\n")
-    print(format_table(summary_table(result)))
+    print(format_table(summary_table(result, settings.warehouse_url)))
     print(f"\nwarehouse: {settings.warehouse_url}")
     print(f"reports:   {settings.warehouse_url}/daily_report/date=YYYY-MM-DD/report.html")
     print("browse:    uv run pipeline-assets ui   (then open http://127.0.0.1:3000)")

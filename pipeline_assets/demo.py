@@ -5,25 +5,24 @@ import polars as pl
 
 from pipeline_assets.checks import RECONCILIATION_CHECK
 from pipeline_assets.io_manager import partition_prefix
-from pipeline_assets.settings import PipelineSettings
 from pipeline_assets.storage import Store
 
 PROGRESS_LOG_LEVEL = "INFO"
 
 
-def run_range(start: str, end: str) -> dg.ExecuteInProcessResult:
+def run_range(
+    defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance
+) -> dg.ExecuteInProcessResult:
     """Every asset for ``start``...``end`` as one run, exactly as ``--partition-range`` launches it."""
-    from pipeline_assets.definitions import defs
-
-    return defs.get_job_def("daily_job").execute_in_process(
-        instance=dg.DagsterInstance.get(),
+    return defs.resolve_job_def("daily_job").execute_in_process(
+        instance=instance,
         tags={"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end},
         run_config={"loggers": {"console": {"config": {"log_level": PROGRESS_LOG_LEVEL}}}},
         raise_on_error=False,
     )
 
 
-def summary_table(result: dg.ExecuteInProcessResult) -> pl.DataFrame:
+def summary_table(result: dg.ExecuteInProcessResult, warehouse_url: str) -> pl.DataFrame:
     """records, clean, rejected, duplicates (from the reconciliation checks) and revenue per day."""
     counts = [
         {"date": e.partition, **{k: v.value for k, v in e.metadata.items()}}
@@ -40,7 +39,7 @@ def summary_table(result: dg.ExecuteInProcessResult) -> pl.DataFrame:
         pl.col("duplicates_removed").alias("duplicates"),
         "balanced",
     )
-    store = Store(PipelineSettings.from_env().warehouse_url)
+    store = Store(warehouse_url)
     revenue = []
     for day in table["date"]:
         key = f"{partition_prefix('daily_event_summary', day)}/data.parquet"

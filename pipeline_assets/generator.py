@@ -29,7 +29,7 @@ FIELD_DEFECTS = {
     "user_id_not_positive": {"user_id": "0"},
     "missing_session_id": {"session_id": ""},
     "unknown_event_type": {"event_type": "purchased"},
-    "timestamp_not_iso": {"event_ts": "yesterday noon"},
+    "timestamp_not_iso": {"event_ts": "{day}T25:61:00Z"},
     "timestamp_without_offset": {"event_ts": "{day}T12:00:00"},
     "timestamp_on_another_day": {"event_ts": "{previous_day}T23:59:59Z"},
     "purchase_without_amount": {"event_type": "purchase", "amount": "", "currency": "USD"},

@@ -21,7 +21,10 @@ DATA_FILE = "data.parquet"
 
 
 class MissingPartitionsError(dg.Failure):
-    """An upstream partition the step needs was never published."""
+    """An upstream partition the step needs was never published (retrying cannot help)."""
+
+    def __init__(self, description: str):
+        super().__init__(description=description, allow_retries=False)
 
 
 def partition_prefix(asset: str, partition_key: str) -> str:

@@ -2,11 +2,9 @@
 
 import dagster as dg
 
-from pipeline_assets.partitions import daily_partitions
 
 daily_job = dg.define_asset_job(
     "daily_job",
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Materialise every asset (landing zone to report) for one day, or a range as one run.",
 )

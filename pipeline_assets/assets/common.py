@@ -73,5 +73,5 @@ def publish_checked(
     ]
     yield from audit(context, [*evaluations, *extra_evaluations])
     for asset, (_, frames) in tables.items():
-        if asset in context.selected_output_names:
+        if asset in context.op_execution_context.selected_output_names:
             yield dg.Output(frames, output_name=asset, metadata=(metadata or {}).get(asset, {}))

@@ -52,8 +52,10 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone):
     """``<landing>/fx_rates/date=D/*.csv``; a day without a file has no rates (only USD converts).
 
     A rate that is not a decimal > 0, or two rates for one currency, fail the day naming the file
-    and line: a wrong rate would silently misstate revenue.
+    and line: a wrong rate would silently misstate revenue. A day without event files is not
+    ready, so its rates are not published either.
     """
+    require_event_files(landing, context.partition_keys)
     ingested_at = ingestion_time()
     frames, figures = {}, {}
     for partition_key in context.partition_keys:

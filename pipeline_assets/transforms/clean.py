@@ -212,6 +212,8 @@ def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 
     A rate must be a decimal > 0 for a three-letter currency, and a currency has one rate a day.
     """
+    if records.width == 0:  # no file that day
+        return pl.DataFrame(schema=FX_RATE_COLUMNS), []
     problems = [f"missing column {c!r}" for c in ("currency", "usd_per_unit") if c not in records.columns]
     if problems or records.is_empty():
         return pl.DataFrame(schema=FX_RATE_COLUMNS), problems
