@@ -1,0 +1,48 @@
+"""The storage layer on local disk: atomic publish, listing, versions."""
+
+import polars as pl
+import pytest
+
+from pipeline_assets.storage import Store, StorageError
+
+
+def test_publish_replaces_whole_files_and_leaves_no_temporary_files(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_parquet("t/date=2024-01-01/data.parquet", pl.DataFrame({"a": [1, 2]}))
+    store.write_parquet("t/date=2024-01-01/data.parquet", pl.DataFrame({"a": [3]}))
+    assert [f.key for f in store.list_files("t")] == ["t/date=2024-01-01/data.parquet"]
+    assert sorted(p.name for p in (tmp_path / "t" / "date=2024-01-01").iterdir()) == ["data.parquet"]
+    assert store.scan_parquet(["t/date=2024-01-01/data.parquet"]).collect()["a"].to_list() == [3]
+
+
+def test_a_failed_write_keeps_the_previous_version(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_bytes("x/report.html", b"old")
+
+    def crash(handle):
+        handle.write(b"half of the new")
+        raise OSError("disk full")
+
+    with pytest.raises(StorageError, match="cannot write .*x/report.html"):
+        store._publish("x/report.html", crash)
+    assert store.read_bytes("x/report.html") == b"old"
+    assert [p.name for p in (tmp_path / "x").iterdir()] == ["report.html"]
+
+
+def test_listing_skips_hidden_and_filters_suffixes_and_versions_change(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_bytes("events/date=2024-01-01/a.csv", b"1")
+    store.write_bytes("events/date=2024-01-01/b.jsonl", b"1")
+    (tmp_path / "events" / "date=2024-01-01" / ".a.csv.123.tmp").write_bytes(b"partial")
+    files = store.list_files("events", suffixes=(".csv",))
+    assert [f.key for f in files] == ["events/date=2024-01-01/a.csv"]
+    store.write_bytes("events/date=2024-01-01/a.csv", b"12")
+    assert store.list_files("events", suffixes=(".csv",))[0].version != files[0].version
+
+
+def test_missing_prefixes_list_as_empty_and_uris_name_the_store(tmp_path):
+    store = Store(str(tmp_path / "nowhere"))
+    assert store.list_files("events") == []
+    assert store.uri("events/x.csv") == f"{tmp_path}/nowhere/events/x.csv"
+    with pytest.raises(StorageError, match="cannot read .*nowhere/missing.csv"):
+        store.read_bytes("missing.csv")
