@@ -88,9 +88,19 @@ def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metada
 
 def audit(
     context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
-) -> Iterator[dg.AssetCheckEvaluation | dg.Output]:
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
-    yield from evaluations
+    single_day = len(context.partition_keys) == 1
+    for evaluation in evaluations:
+        if single_day:  # the public result type; Dagster ties it to the run's one partition
+            yield dg.AssetCheckResult(
+                asset_key=evaluation.asset_key,
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                metadata=evaluation.metadata,
+            )
+        else:  # AssetCheckResult cannot name a partition; an evaluation can
+            yield evaluation
     failed = [e for e in evaluations if not e.passed]
     if failed:
         listed = "; ".join(
@@ -103,8 +113,9 @@ def audit(
             "The previously published partitions are unchanged; see each check's failing rows.",
             allow_retries=False,
         )
-    # Each check also has an op output that gates downstream steps. AssetCheckResult fills it for
-    # a single partition only; with per-partition evaluations we fill it the same way Dagster does.
-    for output_name in context.assets_def.check_specs_by_output_name:
-        if output_name in context.op_execution_context.selected_output_names:
-            yield dg.Output(None, output_name=output_name)
+    if not single_day:
+        # Each check has an op output that gates downstream steps; AssetCheckResult fills it, and
+        # for per-partition evaluations we fill it the same way Dagster does.
+        for output_name, spec in context.assets_def.check_specs_by_output_name.items():
+            if spec.key in context.selected_asset_check_keys:
+                yield dg.Output(None, output_name=output_name)

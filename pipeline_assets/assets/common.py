@@ -72,6 +72,7 @@ def publish_checked(
         for partition_key, frame in frames.items()
     ]
     yield from audit(context, [*evaluations, *extra_evaluations])
+    selected = {key.to_user_string() for key in context.selected_asset_keys}
     for asset, (_, frames) in tables.items():
-        if asset in context.op_execution_context.selected_output_names:
+        if asset in selected:
             yield dg.Output(frames, output_name=asset, metadata=(metadata or {}).get(asset, {}))
