@@ -90,7 +90,8 @@ def audit(
     context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
-    single_day = len(context.partition_keys) == 1
+    # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
+    single_day = context.has_partition_key
     for evaluation in evaluations:
         if single_day:  # the public result type; Dagster ties it to the run's one partition
             yield dg.AssetCheckResult(

@@ -132,7 +132,7 @@ def _typed(raw: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> pl.LazyFrame
             pl.col("event_ts")
             .str.to_datetime(_TIMESTAMP_FORMAT, time_unit="us", time_zone="UTC", strict=False)
             .alias("_event_ts"),
-            pl.when(is_purchase).then(pl.col("amount").cast(pl.Float64, strict=False)).alias("_amount"),
+            pl.when(is_purchase).then(_finite_decimal("amount")).alias("_amount"),
             pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
         )
         .join(rates.rename({"currency": "_currency"}), on="_currency", how="left", nulls_equal=False)
@@ -140,6 +140,12 @@ def _typed(raw: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> pl.LazyFrame
             pl.when(is_purchase).then(pl.col("_amount") * pl.col("usd_per_unit")).alias("amount_usd"),
         )
     )
+
+
+def _finite_decimal(column: str) -> pl.Expr:
+    """A decimal, or null for text that is not one (including "NaN" and "inf", which Float64 takes)."""
+    value = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
+    return pl.when(value.is_finite()).then(value)
 
 
 def _reason(condition: pl.Expr, message: pl.Expr | str) -> pl.Expr:
@@ -219,7 +225,7 @@ def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         return pl.DataFrame(schema=FX_RATE_COLUMNS), problems
     typed = records.select(
         pl.col("currency").str.strip_chars().str.to_uppercase(),
-        pl.col("usd_per_unit").str.strip_chars().cast(pl.Float64, strict=False),
+        _finite_decimal("usd_per_unit").alias("usd_per_unit"),
         pl.col("usd_per_unit").alias("_landed_rate"),
         SOURCE_FILE,
         SOURCE_LINE,

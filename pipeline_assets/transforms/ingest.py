@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass
 
@@ -26,6 +27,9 @@ UNPARSABLE_SCHEMA = {
     "raw_record": pl.String,
     "reject_reason": pl.String,
 }
+
+
+_BLANK_LINE = re.compile(r"(?:^|\n)[ \t\r\f\v]*\n")
 
 
 class LandingFileError(ValueError):
@@ -102,7 +106,7 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
 def _parse_csv_slowly(name: str, data: bytes) -> ParsedFile:
     """Record by record, keeping good records and explaining each broken one."""
     text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    physical_lines = text.splitlines(keepends=True)
+    physical_lines = _physical_lines(text)
     reader = csv.reader(iter(physical_lines))
     good: list[list[str]] = []
     good_lines: list[int] = []
@@ -153,17 +157,16 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
         return _parse_jsonl_slowly(name, data)
     if not text.strip():
         return _empty(name)
-    if "\n\n" in text.replace("\r\n", "\n") or text.startswith(("\n", "\r")):
+    if _BLANK_LINE.search(text.rstrip()):
         return _parse_jsonl_slowly(name, data)  # blank lines: line numbers need the slow path
     try:
-        records = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        # Every key of every line (a full inference pass), then each value read as the JSON text
+        # it was landed as: 5 stays "5" even beside 6.5, and objects keep exactly their own keys.
+        keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
+        records = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     except Exception:  # noqa: BLE001 - Polars raises several kinds for bad JSON; all mean "slow path"
         return _parse_jsonl_slowly(name, data)
-    if any(isinstance(dtype, (pl.List, pl.Array)) for dtype in records.schema.values()):
-        return _parse_jsonl_slowly(name, data)  # arrays become JSON text there, like any value
-    records = records.with_columns(_as_text(c, records.schema[c]) for c in records.columns)
-    records = records.with_row_index(SOURCE_LINE, offset=1).with_columns(pl.col(SOURCE_LINE).cast(pl.Int64))
-    records = records.select(*[c for c in records.columns if c != SOURCE_LINE], SOURCE_LINE)
+    records = records.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE))
     return ParsedFile(_with_source(records, name), _unparsable_frame([]), records.height)
 
 
@@ -171,7 +174,9 @@ def _parse_jsonl_slowly(name: str, data: bytes) -> ParsedFile:
     good: list[dict[str, str | None]] = []
     good_lines: list[int] = []
     broken: list[tuple[str, int, str, str]] = []
-    for number, line in enumerate(data.decode("utf-8", errors="surrogateescape").splitlines(), start=1):
+    text = data.decode("utf-8", errors="surrogateescape")
+    for number, line in enumerate(_physical_lines(text), start=1):
+        line = line.rstrip("\r\n")
         if not line.strip():
             continue
         if _has_surrogates(line):
@@ -194,21 +199,10 @@ def _parse_jsonl_slowly(name: str, data: bytes) -> ParsedFile:
     return ParsedFile(_with_source(records, name), _unparsable_frame(broken), len(good) + len(broken))
 
 
-def _as_text(column: str, dtype: pl.DataType) -> pl.Expr:
-    """A JSON value as the text it stands for: strings as they are, anything else as JSON."""
-    if dtype == pl.String:
-        return pl.col(column)
-    if isinstance(dtype, pl.Struct):
-        return pl.col(column).struct.json_encode()
-    if dtype == pl.Boolean:
-        return pl.col(column).cast(pl.String).str.to_lowercase()
-    return pl.col(column).cast(pl.String)
-
-
 def _json_text(value: object) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    return json.dumps(value, separators=(",", ":"))
+    return json.dumps(value)
 
 
 # -- shared helpers -----------------------------------------------------------------------------
@@ -223,6 +217,14 @@ def _unparsable_frame(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
 def _empty(name: str) -> ParsedFile:
     records = pl.DataFrame(schema={SOURCE_LINE: pl.Int64, SOURCE_FILE: pl.String})
     return ParsedFile(records, _unparsable_frame([]), 0)
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines ended by "\n" only, ends kept: what the fast path counts (str.splitlines would also
+    break at U+2028, form feeds and lone carriage returns inside values)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def _line_count(text: str) -> int:
