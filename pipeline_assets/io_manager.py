@@ -64,21 +64,25 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
     def load_input(self, context: dg.InputContext) -> Any:
         asset = context.upstream_output.asset_key.path[-1] if context.upstream_output else context.asset_key.path[-1]
         partition_keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
-        store = self.store
-        files = {
-            key: [f.key for f in store.list_files(partition_prefix(asset, key), suffixes=(".parquet",))]
-            for key in partition_keys
-        }
-        missing = [key for key, keys in files.items() if not keys]
-        if missing:
-            raise MissingPartitionsError(
-                f"{asset} has no published partition for {', '.join(missing)} under "
-                f"{store.uri(asset)}: materialise {asset} for {'that day' if len(missing) == 1 else 'those days'} first"
-            )
-        scans = {key: store.scan_parquet(keys) for key, keys in files.items()}
+        scans = scan_partitions(self.store, asset, partition_keys)
         if _wants_mapping(context):
             return scans
         return pl.concat(scans.values(), how="vertical") if scans else pl.LazyFrame()
+
+
+def scan_partitions(store: Store, asset: str, partition_keys: list[str]) -> dict[str, pl.LazyFrame]:
+    """A lazy scan per published partition; any missing day fails, naming every missing day."""
+    files = {
+        key: [f.key for f in store.list_files(partition_prefix(asset, key), suffixes=(".parquet",))]
+        for key in partition_keys
+    }
+    missing = [key for key, keys in files.items() if not keys]
+    if missing:
+        raise MissingPartitionsError(
+            f"{asset} has no published partition for {', '.join(missing)} under {store.uri(asset)}: "
+            f"materialise {asset} for {'that day' if len(missing) == 1 else 'those days'} first"
+        )
+    return {key: store.scan_parquet(keys) for key, keys in files.items()}
 
 
 def _wants_mapping(context: dg.InputContext) -> bool:

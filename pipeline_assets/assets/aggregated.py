@@ -7,8 +7,10 @@ import polars as pl
 
 from pipeline_assets.assets.common import daily_multi_asset, publish_checked, table_out
 from pipeline_assets.checks import schema_check_spec
+from pipeline_assets.io_manager import scan_partitions
 from pipeline_assets.metadata import column_lineage
 from pipeline_assets.partitions import daily_partitions
+from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import DailyEventSummary, DailyUserMetrics, RollingRevenue7d
 from pipeline_assets.transforms import aggregates
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
@@ -85,26 +87,29 @@ def daily_event_summary(context: dg.AssetExecutionContext, clean_events: dict[st
             ),
         )
     },
-    ins={
-        "daily_user_metrics": dg.AssetIn(
-            # The 7-day window ending each day; days before the start date simply do not exist.
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-(ROLLING_WINDOW_DAYS - 1), allow_nonexistent_upstream_partitions=True
-            )
-        )
-    },
+    # The dependency is declared day to day, and the six earlier days of each window are read from
+    # the warehouse here. Declared as a 7-day TimeWindowPartitionMapping, every backfill from the
+    # UI would also plan the six days *after* its range (their windows include it), and those days
+    # fail by contract when their own data does not exist yet, taking the whole run down with them.
+    ins={"daily_user_metrics": dg.AssetIn()},
     check_specs=[schema_check_spec("rolling_revenue_7d", RollingRevenue7d)],
 )
-def rolling_revenue_7d(context: dg.AssetExecutionContext, daily_user_metrics: dict[str, pl.LazyFrame]):
-    first_day = daily_partitions.start.date()
+def rolling_revenue_7d(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, daily_user_metrics: dict[str, pl.LazyFrame]
+):
+    windows = {key: window_days(key) for key in context.partition_keys}
+    earlier = sorted({d for days in windows.values() for d in days} - set(daily_user_metrics))
+    metrics = {**daily_user_metrics, **scan_partitions(warehouse.store, "daily_user_metrics", earlier)}
     frames = {}
-    for key in context.partition_keys:
+    for key, window in windows.items():
         day = date.fromisoformat(key)
-        window = [
-            (day - timedelta(days=back)).isoformat()
-            for back in range(ROLLING_WINDOW_DAYS)
-            if day - timedelta(days=back) >= first_day
-        ]
-        window_rows = pl.concat([daily_user_metrics[d] for d in window])
+        window_rows = pl.concat([metrics[d] for d in window])
         frames[key] = aggregates.rolling_revenue_7d(window_rows, day, days_in_window=len(window)).collect()
     yield from publish_checked(context, {"rolling_revenue_7d": (RollingRevenue7d, frames)})
+
+
+def window_days(partition_key: str) -> list[str]:
+    """The 7 days ending ``partition_key``, less those before the start date (they count as empty)."""
+    day, first_day = date.fromisoformat(partition_key), daily_partitions.start.date()
+    days = (day - timedelta(days=back) for back in range(ROLLING_WINDOW_DAYS))
+    return sorted(d.isoformat() for d in days if d >= first_day)

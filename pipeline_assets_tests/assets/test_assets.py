@@ -8,7 +8,7 @@ import pytest
 
 from pipeline_assets.assets.aggregated import daily_event_summary, daily_user_metrics, rolling_revenue_7d
 from pipeline_assets.assets.raw import raw_fx_rates
-from pipeline_assets.resources import LandingZone
+from pipeline_assets.resources import LandingZone, Warehouse
 
 DAY = "2024-01-01"
 
@@ -29,8 +29,8 @@ def _clean(rows: list[tuple[int, str, str, float | None]]) -> pl.LazyFrame:
     )
 
 
-def _run(asset, **inputs) -> tuple[dict[str, dg.Output], list[dg.AssetCheckResult]]:
-    events = list(asset(dg.build_asset_context(partition_key=DAY), **inputs))
+def _run(asset, resources=None, **inputs) -> tuple[dict[str, dg.Output], list[dg.AssetCheckResult]]:
+    events = list(asset(dg.build_asset_context(partition_key=DAY, resources=resources), **inputs))
     outputs = {e.output_name: e for e in events if isinstance(e, dg.Output)}
     return outputs, [e for e in events if isinstance(e, dg.AssetCheckResult)]
 
@@ -55,11 +55,12 @@ def test_daily_event_summary_has_one_row_per_type_present():
     ]
 
 
-def test_rolling_revenue_counts_days_before_the_start_as_empty():
+def test_rolling_revenue_counts_days_before_the_start_as_empty(tmp_path):
     metrics = pl.LazyFrame(
         {"date": [date(2024, 1, 1)], "user_id": [7], "revenue_usd": [12.5]},
     )
-    outputs, checks = _run(rolling_revenue_7d, daily_user_metrics={DAY: metrics})
+    warehouse = Warehouse(warehouse_url=str(tmp_path))  # holds nothing: no earlier day is needed
+    outputs, checks = _run(rolling_revenue_7d, {"warehouse": warehouse}, daily_user_metrics={DAY: metrics})
     row = outputs["rolling_revenue_7d"].value[DAY].row(0, named=True)
     assert (row["revenue_usd_7d"], row["active_users_7d"], row["days_in_window"]) == (12.5, 1, 1)
     assert checks[0].passed
