@@ -1,11 +1,18 @@
 """The storage layer: one place that knows how to list, read and atomically publish objects.
 
-Every other module speaks in paths relative to a `Store` root (``events/date=2024-01-01/a.csv``);
-this module alone maps the root URL to an fsspec filesystem (local disk today) and to Polars'
-native I/O options, so adding a store touches nothing else.
+Every other module speaks in keys relative to a `Store` root (``events/date=2024-01-01/a.csv``);
+this module maps the root URL (a local path, ``s3://``, ``gs://``, ``az://`` or ``abfs://``) to an
+fsspec filesystem and to Polars' native reader, with options from `pipeline_assets.cloud`.
+
+Publishing is atomic on every store: a local file is written aside and renamed into place; an
+object store makes an object visible only when its upload completes. Transient faults (reset
+connections, timeouts, 5xx, throttling) are retried with exponential backoff and full jitter;
+what still fails raises `StorageError`, naming the store and key, with secrets redacted.
 """
 
 import os
+import random
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -15,7 +22,16 @@ import fsspec
 import polars as pl
 from fsspec.utils import get_protocol
 
+from pipeline_assets.cloud import cloud_options, redact
+
 LOCAL_PROTOCOLS = ("file", "local")
+RETRY_ATTEMPTS = 4
+RETRY_BASE_SECONDS = 0.5
+_TRANSIENT_MARKERS = (
+    "connection", "timeout", "timed out", "reset", "throttl", "slowdown", "slow down", "too many requests",
+    "serviceunavailable", "service unavailable", "internalerror", "internal error", "bad gateway",
+    " 500", " 502", " 503", " 504", " 429",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -41,7 +57,10 @@ class Store:
     def __init__(self, url: str):
         self.url = url.rstrip("/")
         self.protocol = get_protocol(self.url)
-        self.fs = fsspec.filesystem(self.protocol)
+        self.options = cloud_options(self.protocol)
+        # A fresh client per Store: fsspec's shared instances keep listings (and, for S3, the
+        # endpoint) from before, so a sensor tick would not see new files.
+        self.fs = fsspec.filesystem(self.protocol, skip_instance_cache=True, **self.options.fsspec)
         self.root = self.fs._strip_protocol(self.url).rstrip("/")
 
     @property
@@ -70,11 +89,9 @@ class Store:
         """Every object under ``prefix`` (recursively), sorted by key; hidden names are skipped."""
         suffixes = tuple(suffixes)
         try:
-            found = self.fs.find(self.path(prefix), detail=True)
+            found = self._retrying("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True))
         except FileNotFoundError:
             return []
-        except Exception as error:  # noqa: BLE001 - re-raised with the key, never the options
-            raise StorageError(f"cannot list {self.uri(prefix)}: {type(error).__name__}") from error
         files = []
         for path, info in found.items():
             key = self._key(path)
@@ -88,21 +105,21 @@ class Store:
 
     def read_bytes(self, key: str) -> bytes:
         try:
-            return self.fs.cat_file(self.path(key))
-        except Exception as error:  # noqa: BLE001
-            raise StorageError(f"cannot read {self.uri(key)}: {type(error).__name__}") from error
+            return self._retrying("read", key, lambda: self.fs.cat_file(self.path(key)))
+        except FileNotFoundError:
+            raise StorageError(f"cannot read {self.uri(key)}: no such object") from None
 
     def exists(self, key: str) -> bool:
-        return self.fs.exists(self.path(key))
+        return self._retrying("check", key, lambda: self.fs.exists(self.path(key)))
 
     def scan_parquet(self, keys: list[str]) -> pl.LazyFrame:
-        """One lazy scan over the given Parquet objects (an empty list is not allowed)."""
+        """One lazy scan over the given Parquet objects, read by Polars' native (Rust) reader."""
         if self.is_local:
             return pl.scan_parquet([self.path(k) for k in keys])
-        return pl.scan_parquet([self.uri(k) for k in keys], storage_options=self.polars_options())
-
-    def polars_options(self) -> Mapping[str, str]:
-        return {}
+        extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
+        return pl.scan_parquet(
+            [self.uri(k) for k in keys], storage_options=self.options.polars or None, retries=RETRY_ATTEMPTS, **extra
+        )
 
     # -- writing ------------------------------------------------------------------------------
     def write_parquet(self, key: str, frame: pl.DataFrame) -> int:
@@ -113,39 +130,60 @@ class Store:
         return self._publish(key, lambda f: f.write(data))
 
     def _publish(self, key: str, write) -> int:
+        return self._retrying("write", key, lambda: self._publish_once(key, write))
+
+    def _publish_once(self, key: str, write) -> int:
         path = self.path(key)
-        try:
-            if self.is_local:
-                # Written aside in the same directory, then renamed: readers see the old file or
-                # the new one, never a partial one. Hidden temporary names match no reader's glob.
-                directory, name = path.rsplit("/", 1)
-                os.makedirs(directory, exist_ok=True)
-                temporary = f"{directory}/.{name}.{uuid.uuid4().hex}.tmp"
-                try:
-                    with open(temporary, "wb") as handle:
-                        write(handle)
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    os.replace(temporary, path)
-                finally:
-                    if os.path.exists(temporary):
-                        os.remove(temporary)
-            else:
-                # An object store makes an object visible only when its upload completes.
-                with self.fs.open(path, "wb") as handle:
-                    write(handle)
+        if not self.is_local:
+            # An object store makes an object visible only when its upload completes.
+            with self.fs.open(path, "wb") as handle:
+                write(handle)
             return int(self.fs.size(path))
-        except StorageError:
-            raise
-        except Exception as error:  # noqa: BLE001
-            raise StorageError(f"cannot write {self.uri(key)}: {type(error).__name__}: {error}") from error
+        # Written aside in the same directory, then renamed: readers see the old file or the new
+        # one, never a partial one. Hidden temporary names match no reader's listing.
+        directory, name = path.rsplit("/", 1)
+        os.makedirs(directory, exist_ok=True)
+        temporary = f"{directory}/.{name}.{uuid.uuid4().hex}.tmp"
+        try:
+            with open(temporary, "wb") as handle:
+                write(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return os.path.getsize(path)
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             try:
-                self.fs.rm_file(self.path(key))
+                self._retrying("delete", key, lambda key=key: self.fs.rm_file(self.path(key)))
             except FileNotFoundError:
                 pass
+
+    def _retrying(self, action: str, key: str, operation):
+        """Run ``operation``, retrying transient faults; any failure names store and key only."""
+        for attempt in range(1, RETRY_ATTEMPTS + 1):
+            try:
+                return operation()
+            except FileNotFoundError:
+                raise
+            except Exception as error:  # noqa: BLE001 - classified below, re-raised redacted
+                if attempt < RETRY_ATTEMPTS and _is_transient(error):
+                    time.sleep(random.uniform(0, RETRY_BASE_SECONDS * 2 ** (attempt - 1)))
+                    continue
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                detail = redact(f"{type(error).__name__}: {error}")[:300]
+                raise StorageError(f"cannot {action} {self.uri(key)}{tries}: {detail}") from None
+        raise AssertionError("unreachable")
+
+
+def _is_transient(error: BaseException) -> bool:
+    if isinstance(error, (ConnectionError, TimeoutError)):
+        return True
+    text = f"{type(error).__name__} {error}".lower()
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
 
 
 def _version(info: Mapping) -> str:
