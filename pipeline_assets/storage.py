@@ -117,9 +117,8 @@ class Store:
         if self.is_local:
             return pl.scan_parquet([self.path(k) for k in keys])
         extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
-        return pl.scan_parquet(
-            [self.uri(k) for k in keys], storage_options=self.options.polars or None, retries=RETRY_ATTEMPTS, **extra
-        )
+        options = {**self.options.polars, "max_retries": RETRY_ATTEMPTS}
+        return pl.scan_parquet([self.uri(k) for k in keys], storage_options=options, **extra)
 
     # -- writing ------------------------------------------------------------------------------
     def write_parquet(self, key: str, frame: pl.DataFrame) -> int:

@@ -5,6 +5,7 @@ import pytest
 
 from pipeline_assets.generator import FIELD_DEFECTS, FORMAT_DEFECTS
 from pipeline_assets_tests import oracle
+from pipeline_assets_tests.conftest import STORES, make_pipeline, store_root
 
 pytestmark = pytest.mark.integration
 
@@ -35,19 +36,17 @@ REASON_BY_DEFECT = {
 }
 
 
-@pytest.fixture(scope="module")
-def three_days(tmp_path_factory):
-    """One range run over three generated days, shared by the read-only tests below."""
-    from pipeline_assets_tests.conftest import make_pipeline
-
-    root = tmp_path_factory.mktemp("three_days")
-    pipelines = make_pipeline(str(root / "landing"), str(root / "warehouse"))
-    pipeline = next(pipelines)
-    manifest = pipeline.generate(DAYS[0], len(DAYS), rows_per_day=600)
-    result = pipeline.run(DAYS[0], DAYS[-1])
-    assert result.success
-    yield pipeline, manifest, result
-    next(pipelines, None)
+@pytest.fixture(scope="module", params=STORES)
+def three_days(request, tmp_path_factory):
+    """One range run over three generated days per store, shared by the read-only tests below."""
+    with (
+        store_root(request, request.param, tmp_path_factory.mktemp("three_days")) as root,
+        make_pipeline(root) as pipeline,
+    ):
+        manifest = pipeline.generate(DAYS[0], len(DAYS), rows_per_day=600)
+        result = pipeline.run(DAYS[0], DAYS[-1])
+        assert result.success
+        yield pipeline, manifest, result
 
 
 def test_every_asset_is_published_per_day(three_days):
