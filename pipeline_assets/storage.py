@@ -6,13 +6,14 @@ fsspec filesystem and to Polars' native reader, with options from `pipeline_asse
 
 Publishing is atomic on every store: a local file is written aside and renamed into place; an
 object store makes an object visible only when its upload completes. Transient faults (reset
-connections, timeouts, 5xx, throttling) are retried with exponential backoff and full jitter;
-what still fails raises `StorageError`, naming the store and key, with secrets redacted.
+connections, timeouts, 5xx, throttling) are retried by each client with exponential backoff and
+jitter (botocore's standard mode, azure-core, gcsfs, object_store; configured in
+`pipeline_assets.cloud`), and a step that still fails is retried by its Dagster RetryPolicy.
+Retrying here as well would multiply the attempts of every layer below. What fails raises
+`StorageError`, naming the store and the key, with secrets redacted.
 """
 
 import os
-import random
-import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,16 +23,10 @@ import fsspec
 import polars as pl
 from fsspec.utils import get_protocol
 
-from pipeline_assets.cloud import cloud_options, redact
+from pipeline_assets.cloud import cloud_options, redact, tune_client
 
 LOCAL_PROTOCOLS = ("file", "local")
-RETRY_ATTEMPTS = 4
-RETRY_BASE_SECONDS = 0.5
-_TRANSIENT_MARKERS = (
-    "connection", "timeout", "timed out", "reset", "throttl", "slowdown", "slow down", "too many requests",
-    "serviceunavailable", "service unavailable", "internalerror", "internal error", "bad gateway",
-    " 500", " 502", " 503", " 504", " 429",
-)  # fmt: skip
+OBJECT_STORE_READ_RETRIES = 5  # Polars' native reader (object_store) backs off with jitter
 
 
 @dataclass(frozen=True)
@@ -61,6 +56,7 @@ class Store:
         # A fresh client per Store: fsspec's shared instances keep listings (and, for S3, the
         # endpoint) from before, so a sensor tick would not see new files.
         self.fs = fsspec.filesystem(self.protocol, skip_instance_cache=True, **self.options.fsspec)
+        tune_client(self.protocol, self.fs)
         self.root = self.fs._strip_protocol(self.url).rstrip("/")
 
     @property
@@ -89,7 +85,7 @@ class Store:
         """Every object under ``prefix`` (recursively), sorted by key; hidden names are skipped."""
         suffixes = tuple(suffixes)
         try:
-            found = self._retrying("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True))
+            found = self._guarded("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True))
         except FileNotFoundError:
             return []
         files = []
@@ -105,19 +101,19 @@ class Store:
 
     def read_bytes(self, key: str) -> bytes:
         try:
-            return self._retrying("read", key, lambda: self.fs.cat_file(self.path(key)))
+            return self._guarded("read", key, lambda: self.fs.cat_file(self.path(key)))
         except FileNotFoundError:
             raise StorageError(f"cannot read {self.uri(key)}: no such object") from None
 
     def exists(self, key: str) -> bool:
-        return self._retrying("check", key, lambda: self.fs.exists(self.path(key)))
+        return self._guarded("check", key, lambda: self.fs.exists(self.path(key)))
 
     def scan_parquet(self, keys: list[str]) -> pl.LazyFrame:
         """One lazy scan over the given Parquet objects, read by Polars' native (Rust) reader."""
         if self.is_local:
             return pl.scan_parquet([self.path(k) for k in keys])
         extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
-        options = {**self.options.polars, "max_retries": RETRY_ATTEMPTS}
+        options = {**self.options.polars, "max_retries": OBJECT_STORE_READ_RETRIES}
         return pl.scan_parquet([self.uri(k) for k in keys], storage_options=options, **extra)
 
     # -- writing ------------------------------------------------------------------------------
@@ -129,9 +125,9 @@ class Store:
         return self._publish(key, lambda f: f.write(data))
 
     def _publish(self, key: str, write) -> int:
-        return self._retrying("write", key, lambda: self._publish_once(key, write))
+        return self._guarded("write", key, lambda: self._write_atomically(key, write))
 
-    def _publish_once(self, key: str, write) -> int:
+    def _write_atomically(self, key: str, write) -> int:
         path = self.path(key)
         if not self.is_local:
             # An object store makes an object visible only when its upload completes.
@@ -157,37 +153,25 @@ class Store:
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             try:
-                self._retrying("delete", key, lambda key=key: self.fs.rm_file(self.path(key)))
+                self._guarded("delete", key, lambda key=key: self.fs.rm_file(self.path(key)))
             except FileNotFoundError:
                 pass
 
-    def _retrying(self, action: str, key: str, operation):
-        """Run ``operation``, retrying transient faults; any failure names store and key only."""
-        for attempt in range(1, RETRY_ATTEMPTS + 1):
-            try:
-                return operation()
-            except FileNotFoundError:
-                raise
-            except Exception as error:  # noqa: BLE001 - classified below, re-raised redacted
-                if attempt < RETRY_ATTEMPTS and _is_transient(error):
-                    time.sleep(random.uniform(0, RETRY_BASE_SECONDS * 2 ** (attempt - 1)))
-                    continue
-                tries = f" after {attempt} attempts" if attempt > 1 else ""
-                detail = redact(f"{type(error).__name__}: {error}")[:300]
-                raise StorageError(f"cannot {action} {self.uri(key)}{tries}: {detail}") from None
-        raise AssertionError("unreachable")
-
-
-def _is_transient(error: BaseException) -> bool:
-    if isinstance(error, (ConnectionError, TimeoutError)):
-        return True
-    text = f"{type(error).__name__} {error}".lower()
-    return any(marker in text for marker in _TRANSIENT_MARKERS)
+    def _guarded(self, action: str, key: str, operation):
+        """Run ``operation``; a failure names the store and key, never an option or a secret."""
+        try:
+            return operation()
+        except FileNotFoundError:
+            raise
+        except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
+            detail = redact(f"{type(error).__name__}: {error}")[:300]
+            raise StorageError(f"cannot {action} {self.uri(key)}: {detail}") from None
 
 
 def _version(info: Mapping) -> str:
-    """A token that changes when an object is replaced: size plus modification time or ETag."""
-    for field in ("ETag", "etag", "md5Hash", "generation"):
+    """A token that changes whenever an object is replaced, even by one of the same size within
+    the same second: the ETag or generation where the store has one, else size and mtime."""
+    for field in ("ETag", "etag", "generation", "md5Hash"):
         if info.get(field):
             return f"{info[field]}".strip('"')
     modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or info.get("updated")

@@ -1,13 +1,15 @@
 """The landing sensor: late files, re-uploads, no double trigger, bounded ticks."""
 
 import json
-import os
+import time
 
 import dagster as dg
+import pytest
 
 from pipeline_assets.resources import LandingZone
 from pipeline_assets.sensors import landing_sensor, plan_landing_runs
 from pipeline_assets.storage import StoredFile
+from pipeline_assets_tests.conftest import STORES, store_root
 
 DAYS = {"2024-01-01", "2024-01-02", "2024-01-03"}
 
@@ -63,24 +65,31 @@ def test_days_outside_the_partitions_and_deleted_files_are_dropped():
     assert list(plan.cursor) == ["events/date=2024-01-01/a.csv"]
 
 
-def test_sensor_on_a_real_landing_directory(tmp_path):
-    day_dir = tmp_path / "events" / "date=2024-01-01"
-    day_dir.mkdir(parents=True)
-    (day_dir / "a.csv").write_text("event_id\n1\n")
-    landing = LandingZone(landing_url=str(tmp_path))
+@pytest.mark.parametrize("kind", STORES)
+def test_sensor_on_a_real_landing_zone(request, tmp_path, kind):
+    with store_root(request, kind, tmp_path) as root:
+        landing = LandingZone(landing_url=f"{root}/landing")
+        store = landing.store
+        store.write_bytes("events/date=2024-01-01/a.csv", b"event_id\n1\n")
 
-    with dg.instance_for_test() as instance:
-        first = landing_sensor(dg.build_sensor_context(instance=instance, resources={"landing": landing}))
-        assert [r.partition_key for r in first.run_requests] == ["2024-01-01"]
+        with dg.instance_for_test() as instance:
 
-        context = dg.build_sensor_context(instance=instance, cursor=first.cursor, resources={"landing": landing})
-        assert landing_sensor(context).run_requests == []
+            def tick(cursor=None):
+                context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"landing": landing})
+                return landing_sensor(context)
 
-        (day_dir / "a.csv").write_text("event_id\n1\n2\n")  # re-upload, same name
-        stat = os.stat(day_dir / "a.csv")
-        os.utime(day_dir / "a.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
-        context = dg.build_sensor_context(instance=instance, cursor=first.cursor, resources={"landing": landing})
-        rerun = landing_sensor(context)
-        assert [r.partition_key for r in rerun.run_requests] == ["2024-01-01"]
-        assert rerun.run_requests[0].run_key != first.run_requests[0].run_key
-        assert set(json.loads(rerun.cursor)) == {"events/date=2024-01-01/a.csv"}
+            first = tick()
+            assert [r.partition_key for r in first.run_requests] == ["2024-01-01"]
+            assert tick(first.cursor).run_requests == []  # nothing changed: no second run
+
+            time.sleep(0.01)
+            store.write_bytes("events/date=2024-01-01/a.csv", b"event_id\n2\n")  # re-upload, same size
+            rerun = tick(first.cursor)
+            assert [r.partition_key for r in rerun.run_requests] == ["2024-01-01"]
+            assert rerun.run_requests[0].run_key != first.run_requests[0].run_key
+
+            store.write_bytes("events/date=2023-12-31/late.csv", b"event_id\n3\n")  # before the start
+            store.write_bytes("events/date=2024-01-02/late.jsonl", b'{"event_id": "4"}\n')  # a late day
+            late = tick(rerun.cursor)
+            assert [r.partition_key for r in late.run_requests] == ["2024-01-02"]
+            assert set(json.loads(late.cursor)) == {"events/date=2024-01-01/a.csv", "events/date=2024-01-02/late.jsonl"}
