@@ -1,8 +1,8 @@
 """``pipeline-assets``: generate sample landing data, run the demo, open the UI.
 
-    pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out data/landing
-    pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
-    pipeline-assets ui        # dagster dev on the same instance as the demo
+pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out data/landing
+pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
+pipeline-assets ui        # dagster dev on the same instance as the demo
 """
 
 import argparse
@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "generate":
         manifest = _generate(args.start, args.days, args.rows_per_day, args.out, args.seed)
-        print(f"wrote {sum(d['landing_records'] for d in manifest['by_day']):,} records for {args.days} days to {args.out}")
+        print(
+            f"wrote {sum(d['landing_records'] for d in manifest['by_day']):,} records for {args.days} days to {args.out}"
+        )
         return 0
     if args.command == "demo":
         return _demo(args.days, args.rows_per_day)

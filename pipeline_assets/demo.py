@@ -5,14 +5,13 @@ import polars as pl
 
 from pipeline_assets.checks import RECONCILIATION_CHECK
 from pipeline_assets.io_manager import partition_prefix
+from pipeline_assets.metadata import markdown_table
 from pipeline_assets.storage import Store
 
 PROGRESS_LOG_LEVEL = "INFO"
 
 
-def run_range(
-    defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance
-) -> dg.ExecuteInProcessResult:
+def run_range(defs: dg.Definitions, start: str, end: str, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
     """Every asset for ``start``...``end`` as one run, exactly as ``--partition-range`` launches it."""
     return defs.resolve_job_def("daily_job").execute_in_process(
         instance=instance,
@@ -51,8 +50,9 @@ def summary_table(result: dg.ExecuteInProcessResult, warehouse_url: str) -> pl.D
 
 
 def format_table(table: pl.DataFrame) -> str:
-    with pl.Config(
-        tbl_rows=-1, tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=True, float_precision=2,
-        thousands_separator=",", tbl_formatting="ASCII_MARKDOWN",
-    ):  # fmt: skip
-        return str(table)
+    """The summary as a Markdown table, counts with thousands separators, revenue to the cent."""
+    shown = table.with_columns(
+        pl.col(pl.Int64).map_elements(lambda v: f"{v:,}", return_dtype=pl.String),
+        pl.col(pl.Float64).map_elements(lambda v: f"{v:,.2f}", return_dtype=pl.String),
+    )
+    return markdown_table(shown, limit=shown.height)

@@ -188,5 +188,3 @@ def _jsonl_bytes(records: list[dict[str, str]], per_kind: int) -> bytes:
     lines += ['{"event_id": "broken", "user_id": '] * per_kind
     lines += ['["not", "an", "object"]'] * per_kind
     return ("\n".join(lines) + "\n").encode()
-
-

@@ -56,9 +56,7 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
             # version is in place, so the prefix never reads as empty.
             stale = [f.key for f in store.list_files(prefix, suffixes=(".parquet",)) if f.name != DATA_FILE]
             store.delete(stale)
-            published[partition_key] = partition_metadata(
-                obj[partition_key], store.uri(f"{prefix}/{DATA_FILE}"), size
-            )
+            published[partition_key] = partition_metadata(obj[partition_key], store.uri(f"{prefix}/{DATA_FILE}"), size)
         context.add_output_metadata(run_metadata(published, context.definition_metadata))
 
     def load_input(self, context: dg.InputContext) -> Any:

@@ -2,7 +2,6 @@
 
 import dagster as dg
 
-
 daily_job = dg.define_asset_job(
     "daily_job",
     selection=dg.AssetSelection.all(),

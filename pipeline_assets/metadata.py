@@ -22,12 +22,21 @@ class PublishedPartition:
     schema: Mapping[str, pl.DataType]
 
 
-def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
-    with pl.Config(
-        tbl_formatting="MARKDOWN", tbl_hide_column_data_types=True, tbl_hide_dataframe_shape=True,
-        tbl_rows=limit, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=10_000,
-    ):  # fmt: skip
-        return str(frame.head(limit))
+def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS, width: int = 60) -> str:
+    """The first ``limit`` rows as a Markdown table, each cell cut to ``width`` characters.
+
+    Written out rather than through Polars' own table formatting, which crashed the process here
+    (a segmentation fault inside DataFrame.__str__ with Markdown formatting, polars 2.1.0).
+    """
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + "---|" * frame.width]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.head(limit).iter_rows()]
+    return "\n".join(lines)
 
 
 def partition_metadata(frame: pl.DataFrame, uri: str, size_bytes: int) -> PublishedPartition:
@@ -49,7 +58,9 @@ def column_lineage(asset_inputs: Mapping[str, Mapping[str, list[str]]]) -> dg.Ta
     """``{output column: {upstream asset: [its columns]}}`` as Dagster's column lineage."""
     return dg.TableColumnLineage(
         deps_by_column={
-            column: [dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=c) for asset, cs in deps.items() for c in cs]
+            column: [
+                dg.TableColumnDep(asset_key=dg.AssetKey(asset), column_name=c) for asset, cs in deps.items() for c in cs
+            ]
             for column, deps in asset_inputs.items()
         }
     )

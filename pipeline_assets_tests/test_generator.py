@@ -47,7 +47,12 @@ def test_files_are_laid_out_per_the_contract(landing):
 def test_manifest_file_matches_the_returned_manifest(landing):
     root, manifest = landing
     assert json.loads((root / "manifest.json").read_text()) == manifest
-    assert (manifest["start"], manifest["days"], manifest["rows_per_day"], manifest["seed"]) == ("2024-03-01", 2, 60, 11)
+    assert (manifest["start"], manifest["days"], manifest["rows_per_day"], manifest["seed"]) == (
+        "2024-03-01",
+        2,
+        60,
+        11,
+    )
 
 
 def test_manifest_counts_are_consistent(landing):
@@ -71,7 +76,7 @@ def test_parsing_the_files_gives_the_manifest_record_count(landing):
         assert sum(p.records.height + p.unparsable.height for p in parsed) == day["landing_records"]
         reasons = pl.concat([p.unparsable for p in parsed])["reject_reason"].to_list()
         assert len(reasons) == PER_KIND * len(FORMAT_DEFECTS)
-        assert "campaign" in {c for p in parsed for c in p.extra_columns}  # the drifted extra column
+        assert "campaign" in {c for p in parsed for c in p.landed_columns}  # the drifted extra column
 
 
 def test_clean_day_reproduces_the_manifest(landing):

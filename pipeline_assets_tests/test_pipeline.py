@@ -95,7 +95,10 @@ def test_tables_match_an_independent_reading_of_the_contract(three_days):
         assert got_metrics == want["user_metrics"]
 
         summary = pipeline.table("daily_event_summary", day)
-        got_summary = {r["event_type"]: (r["events"], r["users"], round(r["revenue_usd"], 6)) for r in summary.iter_rows(named=True)}
+        got_summary = {
+            r["event_type"]: (r["events"], r["users"], round(r["revenue_usd"], 6))
+            for r in summary.iter_rows(named=True)
+        }
         assert got_summary == want["event_summary"]
 
         rolling = pipeline.table("rolling_revenue_7d", day).row(0, named=True)
@@ -159,7 +162,9 @@ def test_a_missing_window_day_is_named(pipeline):
     assert pipeline.run(DAYS[0]).success
     result = pipeline.run(DAYS[2])  # 2024-01-02 of its window was never materialised
     assert not result.success
-    messages = " ".join(e.step_failure_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    messages = " ".join(
+        e.step_failure_data.error.message for e in result.all_events if e.event_type_value == "STEP_FAILURE"
+    )
     assert "daily_user_metrics has no published partition for 2024-01-02" in messages
     assert pipeline.files("rolling_revenue_7d") == [f"rolling_revenue_7d/date={DAYS[0]}/data.parquet"]
 
@@ -174,7 +179,9 @@ def test_a_failed_blocking_check_stops_downstream_and_keeps_the_published_partit
 
     correct = aggregates.daily_event_summary
     # A transformation bug: negative revenue, which the Pandera model forbids.
-    monkeypatch.setattr(aggregates, "daily_event_summary", lambda f: correct(f).with_columns(pl.lit(-1.0).alias("revenue_usd")))
+    monkeypatch.setattr(
+        aggregates, "daily_event_summary", lambda f: correct(f).with_columns(pl.lit(-1.0).alias("revenue_usd"))
+    )
     result = pipeline.run(DAYS[0])
 
     assert not result.success

@@ -3,7 +3,7 @@
 import polars as pl
 import pytest
 
-from pipeline_assets.storage import Store, StorageError
+from pipeline_assets.storage import StorageError, Store
 
 
 def test_publish_replaces_whole_files_and_leaves_no_temporary_files(tmp_path):

@@ -38,8 +38,7 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
         ),
         REJECTED_EVENTS: table_out(
             "clean",
-            "Every landing record that could not become clean, with its source file, line, raw text "
-            "and reject_reason.",
+            "Every landing record that could not become clean, with its source file, line, raw text and reject_reason.",
             model=RejectedEvents,
         ),
     },
@@ -74,7 +73,7 @@ def events(context: dg.AssetExecutionContext, landing: LandingZone, raw_fx_rates
             duplicates_removed=result.duplicates_removed,
         )
         reconciliations.append(reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts))
-        extra = sorted({c for p in parsed for c in p.extra_columns} - set(raw_event_columns([])))
+        extra = sorted({c for p in parsed for c in p.landed_columns} - set(raw_event_columns([])))
         if extra:
             context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
         figures[partition_key] = {

@@ -12,7 +12,10 @@ from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
 from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, LandingFileError, ParsedFile, parse_landing_file
 
-def read_landing_files(context: dg.AssetExecutionContext, landing: LandingZone, files: Iterable[StoredFile]) -> list[ParsedFile]:
+
+def read_landing_files(
+    context: dg.AssetExecutionContext, landing: LandingZone, files: Iterable[StoredFile]
+) -> list[ParsedFile]:
     parsed = []
     for file in files:
         try:
@@ -69,9 +72,13 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone):
             for row in p.unparsable.iter_rows(named=True)
         ] + problems
         if problems:
-            raise dg.Failure(f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False)
+            raise dg.Failure(
+                f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False
+            )
         frames[partition_key] = rates.select(
             pl.lit(date.fromisoformat(partition_key)).alias("date"), pl.all(), pl.lit(ingested_at).alias(INGESTED_AT)
         )
         figures[partition_key] = {"files": len(files), "currencies": rates.height}
-    yield from publish_checked(context, {"raw_fx_rates": (None, frames)}, metadata={"raw_fx_rates": day_figures(figures)})
+    yield from publish_checked(
+        context, {"raw_fx_rates": (None, frames)}, metadata={"raw_fx_rates": day_figures(figures)}
+    )

@@ -35,7 +35,10 @@ def daily_report(
     written = {}
     for key in context.partition_keys:
         report = render_report(
-            key, daily_user_metrics[key].collect(), daily_event_summary[key].collect(), rolling_revenue_7d[key].collect()
+            key,
+            daily_user_metrics[key].collect(),
+            daily_event_summary[key].collect(),
+            rolling_revenue_7d[key].collect(),
         )
         prefix = f"daily_report/date={key}"
         for name, content in report.files.items():

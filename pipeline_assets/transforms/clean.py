@@ -239,8 +239,8 @@ def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         f"{row[SOURCE_FILE]} line {row[SOURCE_LINE]}: currency {row['currency']!r}, usd_per_unit {row['_landed_rate']!r}"
         for row in bad.head(20).iter_rows(named=True)
     ]
-    conflicting = typed.group_by("currency").agg(pl.col("usd_per_unit").n_unique().alias("rates")).filter(
-        pl.col("rates") > 1
+    conflicting = (
+        typed.group_by("currency").agg(pl.col("usd_per_unit").n_unique().alias("rates")).filter(pl.col("rates") > 1)
     )
     problems += [f"currency {c!r} has conflicting rates" for c in conflicting["currency"].sort()]
     return typed.drop("_landed_rate"), problems

@@ -43,7 +43,7 @@ class ParsedFile:
     record_count: int  # CSV rows after the header, or non-blank JSON lines
 
     @property
-    def extra_columns(self) -> list[str]:
+    def landed_columns(self) -> list[str]:
         return [c for c in self.records.columns if c not in (SOURCE_FILE, SOURCE_LINE)]
 
 

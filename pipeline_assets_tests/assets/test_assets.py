@@ -78,24 +78,23 @@ def test_a_failing_schema_check_raises_before_any_output(monkeypatch):
     assert [type(e) for e in seen] == [dg.AssetCheckResult] and not seen[0].passed
 
 
-def test_raw_fx_rates_types_the_landed_rates(tmp_path):
+def _fx_context(tmp_path, rates_csv: str) -> dg.AssetExecutionContext:
+    """A landing zone with one event file and the given rates file for DAY."""
     landing = tmp_path / "landing"
-    (landing / "events" / f"date={DAY}").mkdir(parents=True)
-    (landing / "events" / f"date={DAY}" / "a.csv").write_text("event_id\n1\n")
-    (landing / "fx_rates" / f"date={DAY}").mkdir(parents=True)
-    (landing / "fx_rates" / f"date={DAY}" / "rates.csv").write_text("usd_per_unit,currency\r\n1.10, eur\r\n")
-    context = dg.build_asset_context(partition_key=DAY, resources={"landing": LandingZone(landing_url=str(landing))})
+    for dataset, name, text in (("events", "a.csv", "event_id\n1\n"), ("fx_rates", "rates.csv", rates_csv)):
+        (landing / dataset / f"date={DAY}").mkdir(parents=True)
+        (landing / dataset / f"date={DAY}" / name).write_text(text)
+    return dg.build_asset_context(partition_key=DAY, resources={"landing": LandingZone(landing_url=str(landing))})
+
+
+def test_raw_fx_rates_types_the_landed_rates(tmp_path):
+    context = _fx_context(tmp_path, "usd_per_unit,currency\r\n1.10, eur\r\n")
     outputs = {e.output_name: e for e in raw_fx_rates(context) if isinstance(e, dg.Output)}
     frame = outputs["raw_fx_rates"].value[DAY]
     assert frame.select("currency", "usd_per_unit", "_source_line").rows() == [("EUR", 1.1, 2)]
 
 
 def test_raw_fx_rates_fails_on_a_bad_rate_naming_file_and_line(tmp_path):
-    landing = tmp_path / "landing"
-    (landing / "events" / f"date={DAY}").mkdir(parents=True)
-    (landing / "events" / f"date={DAY}" / "a.csv").write_text("event_id\n1\n")
-    (landing / "fx_rates" / f"date={DAY}").mkdir(parents=True)
-    (landing / "fx_rates" / f"date={DAY}" / "rates.csv").write_text("currency,usd_per_unit\nEUR,1.1\nGBP,-2\n")
-    context = dg.build_asset_context(partition_key=DAY, resources={"landing": LandingZone(landing_url=str(landing))})
+    context = _fx_context(tmp_path, "currency,usd_per_unit\nEUR,1.1\nGBP,-2\n")
     with pytest.raises(dg.Failure, match=r"fx_rates/date=2024-01-01/rates.csv line 3: currency 'GBP'"):
         list(raw_fx_rates(context))

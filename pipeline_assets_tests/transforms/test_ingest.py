@@ -47,7 +47,7 @@ def test_csv_rfc4180_quoting_and_multiline_records():
 def test_csv_bom_and_crlf():
     data = b'\xef\xbb\xbfid,text\r\n1,"x\r\ny"\r\n2,z\r\n'
     parsed = parse("a.csv", data)
-    assert parsed.extra_columns == ["id", "text"]  # the BOM is not part of the first column's name
+    assert parsed.landed_columns == ["id", "text"]  # the BOM is not part of the first column's name
     assert rows(parsed, "id", "text") == [("1", "x\r\ny", 2), ("2", "z", 4)]
 
 
@@ -62,7 +62,7 @@ def test_extra_columns_are_kept():
     csv = parse("a.csv", b"event_id,campaign\ne1,spring\n")
     jsonl = parse("a.jsonl", b'{"event_id": "e1", "campaign": "spring"}\n')
     for parsed in (csv, jsonl):
-        assert parsed.extra_columns == ["event_id", "campaign"]
+        assert parsed.landed_columns == ["event_id", "campaign"]
         assert rows(parsed, "event_id", "campaign") == [("e1", "spring", 2 if parsed is csv else 1)]
 
 
@@ -124,7 +124,8 @@ def test_blank_lines_hold_no_record_but_count_as_lines(name, data, expected):
 
 
 @pytest.mark.parametrize(
-    "name, data", [("a.csv", b""), ("a.csv", b"\r\n\n"), ("a.csv", b"id,text\n"), ("a.jsonl", b""), ("a.jsonl", b"\n\n")]
+    "name, data",
+    [("a.csv", b""), ("a.csv", b"\r\n\n"), ("a.csv", b"id,text\n"), ("a.jsonl", b""), ("a.jsonl", b"\n\n")],
 )
 def test_file_without_records(name, data):
     parsed = parse(name, data)
@@ -137,10 +138,21 @@ BROKEN = [
     ("a.csv", b"id,text\n1,x\n2\n3,z\n", 3, "2", "wrong field count: expected 2 fields, found 1"),
     ("a.csv", b'id,text\n1,x\n"2\nb",y,z\n3,z\n', 3, '"2\nb",y,z', "wrong field count: expected 2 fields, found 3"),
     ("a.csv", b"id,text\n1,x\nbad-\xff\xfe,y\n3,z\n", 3, "bad-\\xff\\xfe,y", "record is not valid UTF-8"),
-    ("a.jsonl", b'{"id": "1"}\n{"id": "bad-\xff"}\n{"id": "3"}\n', 2, '{"id": "bad-\\xff"}', "record is not valid UTF-8"),
+    (
+        "a.jsonl",
+        b'{"id": "1"}\n{"id": "bad-\xff"}\n{"id": "3"}\n',
+        2,
+        '{"id": "bad-\\xff"}',
+        "record is not valid UTF-8",
+    ),
     ("a.jsonl", b'{"id": "1"}\n{"id": \n{"id": "3"}\n', 2, '{"id": ', "broken JSON: Expecting value at column 8"),
-    ("a.jsonl", b'{"id": "1"}\n["not", "an", "object"]\n{"id": "3"}\n', 2, '["not", "an", "object"]',
-     "JSON line is a list, not an object"),  # fmt: skip
+    (
+        "a.jsonl",
+        b'{"id": "1"}\n["not", "an", "object"]\n{"id": "3"}\n',
+        2,
+        '["not", "an", "object"]',
+        "JSON line is a list, not an object",
+    ),  # fmt: skip
     ("a.jsonl", b'{"id": "1"}\n"text"\n{"id": "3"}\n', 2, '"text"', "JSON line is a str, not an object"),
 ]
 
@@ -180,7 +192,11 @@ def test_csv_header_with_repeated_or_blank_names_fails_the_file(header):
 FAST_AND_SLOW = [
     ("a.csv", b'\xef\xbb\xbfid,user_id,text\r\n1,7,"a, b"\r\n2,8,"x\r\ny ""q"""\r\n3,9,\r\n', b"4,too,many,fields\r\n"),
     ("a.csv.gz", b'text,id\n"line\nbreak",1\n"",2\n', b"only-one-field\n"),
-    ("a.jsonl", b'{"id": "1", "user_id": 7, "m": {"k": "v"}}\n{"id": "2", "user_id": 8, "m": {"k": "w"}}\n', b"{oops\n"),
+    (
+        "a.jsonl",
+        b'{"id": "1", "user_id": 7, "m": {"k": "v"}}\n{"id": "2", "user_id": 8, "m": {"k": "w"}}\n',
+        b"{oops\n",
+    ),
     ("a.jsonl.gz", b'{"id": "1", "amount": 2.5}\n{"id": "2", "amount": 3.75, "extra": "x"}\n', b"[]\n"),
 ]
 
