@@ -92,6 +92,8 @@ def audit(
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
     # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
     single_day = context.has_partition_key
+    # A run of part of a multi-asset (only raw_events, say) records only the checks it selected.
+    evaluations = [e for e in evaluations if e.asset_check_key in context.selected_asset_check_keys]
     for evaluation in evaluations:
         if single_day:  # the public result type; Dagster ties it to the run's one partition
             yield dg.AssetCheckResult(

@@ -12,6 +12,7 @@ import sys
 from datetime import date, timedelta
 
 from pipeline_assets.settings import REPO_ROOT, PipelineSettings
+from pipeline_assets.storage import StorageError
 
 DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster"
 
@@ -34,6 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("ui", help="start dagster dev on the demo's instance ($DAGSTER_HOME or .dagster)")
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except (StorageError, ValueError) as error:  # bad settings or an unreachable store: say which
+        print(f"pipeline-assets {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "generate":
         manifest = _generate(args.start, args.days, args.rows_per_day, args.out, args.seed)
         print(

@@ -16,7 +16,7 @@ S3_PROTOCOLS = ("s3", "s3a")
 GCS_PROTOCOLS = ("gs", "gcs")
 AZURE_PROTOCOLS = ("az", "abfs", "abfss", "adl")
 SECRET_VARIABLES = (
-    "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY",
+    "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY",
     "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CLIENT_SECRET",
 )  # fmt: skip
 
@@ -52,10 +52,10 @@ def tune_client(protocol: str, fs, env: Mapping[str, str] | None = None) -> None
 
         # adlfs has no retry setting, and Azure Storage's default waits 15, 18 and 24 s between
         # attempts of every request: a store that is down would hold each step for minutes.
-        # Here: 3 retries after about 3, 5 and 9 s (±1 s of jitter).
+        # Here: 2 retries after about 3 and 5 s (±1 s of jitter); the step's RetryPolicy adds more.
         fs.service_client = BlobServiceClient.from_connection_string(
             env["AZURE_STORAGE_CONNECTION_STRING"],
-            retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=3, random_jitter_range=1),
+            retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2, random_jitter_range=1),
         )
 
 
@@ -64,7 +64,7 @@ def redact(text: str, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     secrets = [env.get(name, "") for name in SECRET_VARIABLES]
     connection = _connection_string(env)
-    secrets.append(connection.get("AccountKey", ""))
+    secrets += [connection.get("AccountKey", ""), connection.get("SharedAccessSignature", "")]
     for secret in sorted(filter(None, secrets), key=len, reverse=True):
         text = text.replace(secret, "***")
     return text

@@ -8,6 +8,7 @@ from pipeline_assets.assets.raw import raw_fx_rates
 from pipeline_assets.assets.reports import daily_report
 from pipeline_assets.io_manager import ParquetWarehouseIOManager
 from pipeline_assets.jobs import daily_job
+from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schedules import daily_schedule
 from pipeline_assets.sensors import landing_sensor
@@ -15,6 +16,12 @@ from pipeline_assets.settings import PipelineSettings
 
 
 def build_definitions(settings: PipelineSettings) -> dg.Definitions:
+    if settings.start_date != daily_partitions.start.date().isoformat():
+        # The partitions are fixed when the code location loads, from PIPELINE_START_DATE.
+        raise ValueError(
+            f"start date {settings.start_date} differs from the partitions' "
+            f"{daily_partitions.start.date()} (set PIPELINE_START_DATE before loading the code location)"
+        )
     return dg.Definitions(
         assets=[raw_fx_rates, events, daily_user_metrics, daily_event_summary, rolling_revenue_7d, daily_report],
         jobs=[daily_job],

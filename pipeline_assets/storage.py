@@ -13,6 +13,7 @@ Retrying here as well would multiply the attempts of every layer below. What fai
 `StorageError`, naming the store and the key, with secrets redacted.
 """
 
+import io
 import os
 import uuid
 from collections.abc import Iterable, Mapping
@@ -82,17 +83,18 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
     def list_files(self, prefix: str, suffixes: Iterable[str] = ()) -> list[StoredFile]:
-        """Every object under ``prefix`` (recursively), sorted by key; hidden names are skipped."""
+        """Every object under ``prefix`` (recursively) whose name ends with one of ``suffixes``."""
         suffixes = tuple(suffixes)
         try:
-            found = self._guarded("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True))
+            found = self._guarded("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True), missing_ok=True)
         except FileNotFoundError:
             return []
         files = []
         for path, info in found.items():
             key = self._key(path)
             name = key.rsplit("/", 1)[-1]
-            if info.get("type") == "directory" or name.startswith((".", "_")):
+            # Writers' temporary files (".name.tmp") never carry a data suffix, so they fall out here.
+            if info.get("type") == "directory":
                 continue
             if suffixes and not name.endswith(suffixes):
                 continue
@@ -100,10 +102,7 @@ class Store:
         return sorted(files, key=lambda f: f.key)
 
     def read_bytes(self, key: str) -> bytes:
-        try:
-            return self._guarded("read", key, lambda: self.fs.cat_file(self.path(key)))
-        except FileNotFoundError:
-            raise StorageError(f"cannot read {self.uri(key)}: no such object") from None
+        return self._guarded("read", key, lambda: self.fs.cat_file(self.path(key)))
 
     def exists(self, key: str) -> bool:
         return self._guarded("check", key, lambda: self.fs.exists(self.path(key)))
@@ -130,10 +129,13 @@ class Store:
     def _write_atomically(self, key: str, write) -> int:
         path = self.path(key)
         if not self.is_local:
-            # An object store makes an object visible only when its upload completes.
-            with self.fs.open(path, "wb") as handle:
-                write(handle)
-            return int(self.fs.size(path))
+            # Rendered in full first, then uploaded in one call: an object store makes an object
+            # visible only when its upload completes, and a writer that fails uploads nothing
+            # (closing an fsspec file after an error would still commit its partial buffer).
+            buffer = io.BytesIO()
+            write(buffer)
+            self.fs.pipe_file(path, buffer.getvalue())
+            return buffer.tell()
         # Written aside in the same directory, then renamed: readers see the old file or the new
         # one, never a partial one. Hidden temporary names match no reader's listing.
         directory, name = path.rsplit("/", 1)
@@ -153,16 +155,23 @@ class Store:
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             try:
-                self._guarded("delete", key, lambda key=key: self.fs.rm_file(self.path(key)))
+                self._guarded("delete", key, lambda key=key: self.fs.rm_file(self.path(key)), missing_ok=True)
             except FileNotFoundError:
                 pass
 
-    def _guarded(self, action: str, key: str, operation):
-        """Run ``operation``; a failure names the store and key, never an option or a secret."""
+    def _guarded(self, action: str, key: str, operation, missing_ok: bool = False):
+        """Run ``operation``; a failure names the store and key, never an option or a secret.
+
+        ``missing_ok`` lets FileNotFoundError through for callers to whom "nothing there" is an
+        answer (a listing, a delete); to anyone else a missing object or bucket is an error.
+        """
         try:
             return operation()
-        except FileNotFoundError:
-            raise
+        except FileNotFoundError as error:
+            if missing_ok:
+                raise
+            detail = redact(str(error))[:300] or "no such object"
+            raise StorageError(f"cannot {action} {self.uri(key)}: not found ({detail})") from None
         except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
             detail = redact(f"{type(error).__name__}: {error}")[:300]
             raise StorageError(f"cannot {action} {self.uri(key)}: {detail}") from None

@@ -81,7 +81,9 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
 
     ``fx_rates`` holds ``currency`` and ``usd_per_unit`` (Float64); USD needs no row.
     """
-    checked = _typed(raw, fx_rates, day).with_columns(_reject_reason().alias("reject_reason"))
+    # The record as landed (every column, extras included, before any trimming), for rejects.
+    landed = pl.struct(pl.exclude("date", *RAW_LINEAGE_COLUMNS)).struct.json_encode().alias("raw_record")
+    checked = _typed(raw.with_columns(landed), fx_rates, day).with_columns(_reject_reason().alias("reject_reason"))
     valid = checked.filter(pl.col("reject_reason").is_null()).with_columns(
         user_id=pl.col("_user_id"), event_ts=pl.col("_event_ts"), amount=pl.col("_amount"), currency=pl.col("_currency")
     )
@@ -97,7 +99,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
         pl.col("event_id"),
         pl.col(SOURCE_FILE),
         pl.col(SOURCE_LINE),
-        pl.struct(pl.col(c).alias(c) for c in EVENT_COLUMNS).struct.json_encode().alias("raw_record"),
+        pl.col("raw_record"),
         pl.col("reject_reason"),
     )
     unparsable_rows = unparsable.select(
@@ -218,7 +220,7 @@ def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 
     A rate must be a decimal > 0 for a three-letter currency, and a currency has one rate a day.
     """
-    if records.width == 0:  # no file that day
+    if records.height == 0:  # no file that day, or files without records
         return pl.DataFrame(schema=FX_RATE_COLUMNS), []
     problems = [f"missing column {c!r}" for c in ("currency", "usd_per_unit") if c not in records.columns]
     if problems or records.is_empty():

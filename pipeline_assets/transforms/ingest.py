@@ -74,8 +74,8 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     if not text.strip():
         return _empty(name)
     header = next(csv.reader(io.StringIO(text, newline="")))
-    if len(set(header)) != len(header) or any(not column.strip() for column in header):
-        raise LandingFileError(f"{name}: the CSV header has blank or repeated column names: {header}")
+    if _unique_names(header) != header:
+        return _parse_csv_slowly(name, data)  # the slow path names blank and repeated columns
     try:
         table = pa_csv.read_csv(
             io.BytesIO(data),
@@ -130,7 +130,7 @@ def _parse_csv_slowly(name: str, data: bytes) -> ParsedFile:
         if header is None:
             if _has_surrogates(raw):
                 raise LandingFileError(f"{name}: the CSV header is not valid UTF-8")
-            header = fields
+            header = _unique_names(fields)
             continue
         if _has_surrogates(raw):
             broken.append((start, _printable(raw), "record is not valid UTF-8"))
@@ -161,7 +161,7 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
         return _parse_jsonl_slowly(name, data)  # blank lines: line numbers need the slow path
     try:
         # Every key of every line (a full inference pass), then each value read as the JSON text
-        # it was landed as: 5 stays "5" even beside 6.5, and objects keep exactly their own keys.
+        # Polars keeps for it (not a float cast): 5 stays "5" beside 6.5, objects keep only their own keys.
         keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
         records = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     except Exception:  # noqa: BLE001 - Polars raises several kinds for bad JSON; all mean "slow path"
@@ -217,6 +217,20 @@ def _unparsable_frame(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
 def _empty(name: str) -> ParsedFile:
     records = pl.DataFrame(schema={SOURCE_LINE: pl.Int64, SOURCE_FILE: pl.String})
     return ParsedFile(records, _unparsable_frame([]), 0)
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Header names made usable: a blank one becomes ``column_N`` (its position), a repeated one
+    ``name_2``, ``name_3``…; schema drift is kept and reported, never a reason to fail the day."""
+    names: list[str] = []
+    for position, column in enumerate(header, start=1):
+        name = column.strip() or f"column_{position}"
+        candidate, n = name, 1
+        while candidate in names:
+            n += 1
+            candidate = f"{name}_{n}"
+        names.append(candidate)
+    return names
 
 
 def _physical_lines(text: str) -> list[str]:
