@@ -4,6 +4,7 @@ import polars as pl
 import pytest
 
 from pipeline_assets.storage import StorageError, Store
+from pipeline_assets_tests.conftest import STORES, store_root
 
 
 def test_publish_replaces_whole_files_and_leaves_no_temporary_files(tmp_path):
@@ -15,18 +16,20 @@ def test_publish_replaces_whole_files_and_leaves_no_temporary_files(tmp_path):
     assert store.scan_parquet(["t/date=2024-01-01/data.parquet"]).collect()["a"].to_list() == [3]
 
 
-def test_a_failed_write_keeps_the_previous_version(tmp_path):
-    store = Store(str(tmp_path))
-    store.write_bytes("x/report.html", b"old")
+@pytest.mark.parametrize("kind", STORES)
+def test_a_writer_that_fails_midway_leaves_the_previous_version(request, tmp_path, kind):
+    with store_root(request, kind, tmp_path) as root:
+        store = Store(root)
+        store.write_bytes("x/report.html", b"old")
 
-    def crash(handle):
-        handle.write(b"half of the new")
-        raise OSError("disk full")
+        def crash(handle):
+            handle.write(b"half of the new")
+            raise OSError("disk full")
 
-    with pytest.raises(StorageError, match="cannot write .*x/report.html"):
-        store._publish("x/report.html", crash)
-    assert store.read_bytes("x/report.html") == b"old"
-    assert [p.name for p in (tmp_path / "x").iterdir()] == ["report.html"]
+        with pytest.raises(StorageError, match="cannot write .*x/report.html"):
+            store._publish("x/report.html", crash)
+        assert store.read_bytes("x/report.html") == b"old"
+        assert [f.key for f in store.list_files("x")] == ["x/report.html"]
 
 
 def test_listing_skips_hidden_and_filters_suffixes_and_versions_change(tmp_path):
