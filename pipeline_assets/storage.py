@@ -13,7 +13,9 @@ Retrying here as well would multiply the attempts of every layer below. What fai
 `StorageError`, naming the store and the key, with secrets redacted.
 """
 
+import functools
 import io
+import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
@@ -54,10 +56,7 @@ class Store:
         self.url = url.rstrip("/")
         self.protocol = get_protocol(self.url)
         self.options = cloud_options(self.protocol)
-        # A fresh client per Store: fsspec's shared instances keep listings (and, for S3, the
-        # endpoint) from before, so a sensor tick would not see new files.
-        self.fs = fsspec.filesystem(self.protocol, skip_instance_cache=True, **self.options.fsspec)
-        tune_client(self.protocol, self.fs)
+        self.fs = _filesystem(self.protocol, json.dumps(self.options.fsspec, sort_keys=True))
         self.root = self.fs._strip_protocol(self.url).rstrip("/")
 
     @property
@@ -85,6 +84,7 @@ class Store:
     def list_files(self, prefix: str, suffixes: Iterable[str] = ()) -> list[StoredFile]:
         """Every object under ``prefix`` (recursively) whose name ends with one of ``suffixes``."""
         suffixes = tuple(suffixes)
+        self.fs.invalidate_cache()  # a listing must see what other processes wrote since
         try:
             found = self._guarded("list", prefix, lambda: self.fs.find(self.path(prefix), detail=True), missing_ok=True)
         except FileNotFoundError:
@@ -175,6 +175,16 @@ class Store:
         except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
             detail = redact(f"{type(error).__name__}: {error}")[:300]
             raise StorageError(f"cannot {action} {self.uri(key)}: {detail}") from None
+
+
+@functools.lru_cache(maxsize=16)
+def _filesystem(protocol: str, options_json: str) -> fsspec.AbstractFileSystem:
+    """One client per store and set of options, kept for the process: connections are reused
+    across steps and sensor ticks. Keyed by the options (built from the environment), not by
+    fsspec's own instance cache, which would hand back a client built under other variables."""
+    fs = fsspec.filesystem(protocol, skip_instance_cache=True, **json.loads(options_json))
+    tune_client(protocol, fs)
+    return fs
 
 
 def _version(info: Mapping) -> str:
