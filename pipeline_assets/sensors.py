@@ -4,6 +4,10 @@ The cursor remembers each landing object's version (ETag, or size and modificati
 the last key seen: a late file for an old day and a re-upload under the same name are both
 noticed, and an unchanged file never triggers twice. Each tick requests at most
 ``MAX_DAYS_PER_TICK`` days; the rest stay unrecorded and are picked up on the next tick.
+
+A changed day also changes the rolling 7-day window of the six days after it, so for each of
+those already run, the sensor requests just ``rolling_revenue_7d`` and ``daily_report`` again.
+Runs of ``daily_job`` go one at a time, in the order requested (see jobs.py).
 """
 
 import hashlib
@@ -12,6 +16,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import dagster as dg
 
@@ -19,14 +24,17 @@ from pipeline_assets.jobs import daily_job
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import EVENTS, FX_RATES, LandingZone
 from pipeline_assets.storage import StoredFile
+from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
 
 MAX_DAYS_PER_TICK = 10
+WINDOW_ASSETS = [dg.AssetKey("rolling_revenue_7d"), dg.AssetKey("daily_report")]
 _DAY = re.compile(r"(?:^|/)date=(\d{4}-\d{2}-\d{2})/")
 
 
 @dataclass(frozen=True)
 class LandingPlan:
-    days: list[tuple[str, str]]  # (partition key, run key), oldest first
+    days: list[tuple[str, str]]  # (partition key, run key), oldest first: run every asset
+    window_refreshes: list[tuple[str, str]]  # later days whose rolling window now includes a change
     cursor: dict[str, str]  # landing key -> version, for every file settled so far
     deferred: int  # changed days left for a later tick
 
@@ -56,7 +64,18 @@ def plan_landing_runs(
         if day in settled or f.key in cursor
     }
     days = [(day, f"{day}:{_state(by_day[day])}") for day in chosen]
-    return LandingPlan(days=days, cursor=new_cursor, deferred=len(changed) - len(chosen))
+    already_run = {
+        day for day, day_files in by_day.items() if day not in changed and any(f.key in cursor for f in day_files)
+    }
+    later = sorted({d for day in chosen for d in _following_days(day)} & already_run)
+    trigger = hashlib.sha256("".join(key for _, key in days).encode()).hexdigest()[:16]
+    refreshes = [(day, f"{day}:window-after:{trigger}") for day in later]
+    return LandingPlan(days, refreshes, new_cursor, deferred=len(changed) - len(chosen))
+
+
+def _following_days(partition_key: str) -> list[str]:
+    day = date.fromisoformat(partition_key)
+    return [(day + timedelta(days=n)).isoformat() for n in range(1, ROLLING_WINDOW_DAYS)]
 
 
 def _state(files: list[StoredFile]) -> str:
@@ -68,7 +87,8 @@ def _state(files: list[StoredFile]) -> str:
 @dg.sensor(
     job=daily_job,
     minimum_interval_seconds=60,
-    description="Requests a daily_job run for each day whose landing files appeared or changed.",
+    description="Requests a daily_job run for each day whose landing files appeared or changed, "
+    "and refreshes the rolling window of the six days after it.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
     files = [*landing.all_files(EVENTS), *landing.all_files(FX_RATES)]
@@ -77,6 +97,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) ->
     if plan.deferred:
         context.log.info(f"{plan.deferred} more changed days will be requested on the next ticks")
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, partition_key=day) for day, run_key in plan.days],
+        run_requests=[dg.RunRequest(run_key=run_key, partition_key=day) for day, run_key in plan.days]
+        + [
+            dg.RunRequest(run_key=run_key, partition_key=day, asset_selection=WINDOW_ASSETS)
+            for day, run_key in plan.window_refreshes
+        ],
         cursor=json.dumps(plan.cursor, sort_keys=True),
     )

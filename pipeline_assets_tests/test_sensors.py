@@ -7,7 +7,7 @@ import dagster as dg
 import pytest
 
 from pipeline_assets.resources import LandingZone
-from pipeline_assets.sensors import landing_sensor, plan_landing_runs
+from pipeline_assets.sensors import WINDOW_ASSETS, landing_sensor, plan_landing_runs
 from pipeline_assets.storage import StoredFile
 from pipeline_assets_tests.conftest import STORES, store_root
 
@@ -93,3 +93,26 @@ def test_sensor_on_a_real_landing_zone(request, tmp_path, kind):
             late = tick(rerun.cursor)
             assert [r.partition_key for r in late.run_requests] == ["2024-01-02"]
             assert set(json.loads(late.cursor)) == {"events/date=2024-01-01/a.csv", "events/date=2024-01-02/late.jsonl"}
+
+            store.write_bytes("events/date=2024-01-01/later.csv", b"event_id\n5\n")  # late for a run day
+            refreshed = tick(late.cursor)
+            assert [(r.partition_key, r.asset_selection) for r in refreshed.run_requests] == [
+                ("2024-01-01", None),
+                ("2024-01-02", WINDOW_ASSETS),  # its window includes 2024-01-01
+            ]
+
+
+def test_a_late_file_refreshes_the_rolling_window_of_the_days_after_it():
+    days = {f"2024-01-{n:02d}" for n in range(1, 11)}
+    files = [_file(f"events/date={day}/a.csv") for day in sorted(days)]
+    cursor = plan_landing_runs(files, {}, days, max_days=20).cursor
+    late = plan_landing_runs([*files, _file("events/date=2024-01-02/late.csv")], cursor, days)
+    assert [d for d, _ in late.days] == ["2024-01-02"]
+    assert [d for d, _ in late.window_refreshes] == [f"2024-01-{n:02d}" for n in range(3, 9)]
+    again = plan_landing_runs([*files, _file("events/date=2024-01-02/late.csv")], late.cursor, days)
+    assert again.days == [] and again.window_refreshes == []
+
+
+def test_a_first_load_needs_no_window_refresh():
+    files = [_file(f"events/date={day}/a.csv") for day in sorted(DAYS)]
+    assert plan_landing_runs(files, {}, DAYS).window_refreshes == []
