@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.ingest import INGESTED_AT, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
     "event_id", "user_id", "session_id", "event_type", "event_ts",
@@ -13,7 +13,6 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 EVENT_TYPES = ("view", "click", "add_to_cart", "purchase", "login", "logout", "search")
 DEVICES = ("web", "ios", "android")
-INGESTED_AT = "_ingested_at"
 RAW_LINEAGE_COLUMNS = (SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
 
 CLEAN_COLUMNS = {

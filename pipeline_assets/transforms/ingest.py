@@ -19,7 +19,10 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
-SOURCE_FILE, SOURCE_LINE = "_source_file", "_source_line"
+SOURCE_FILE, SOURCE_LINE, INGESTED_AT = "_source_file", "_source_line", "_ingested_at"
+# Names the pipeline adds to every record; a landed column with one of them keeps its data as
+# "<name>_landed" instead of being overwritten.
+RESERVED_NAMES = ("date", SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
 
 UNPARSABLE_SCHEMA = {
     SOURCE_FILE: pl.String,
@@ -166,7 +169,7 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
         records = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     except Exception:  # noqa: BLE001 - Polars raises several kinds for bad JSON; all mean "slow path"
         return _parse_jsonl_slowly(name, data)
-    records = records.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE))
+    records = _keep_reserved(records).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE))
     return ParsedFile(_with_source(records, name), _unparsable_frame([]), records.height)
 
 
@@ -193,8 +196,8 @@ def _parse_jsonl_slowly(name: str, data: bytes) -> ParsedFile:
         good.append({key: _json_text(v) for key, v in value.items()})
         good_lines.append(number)
     columns = list(dict.fromkeys(key for record in good for key in record))
-    records = pl.DataFrame(
-        {c: [r.get(c) for r in good] for c in columns}, schema={c: pl.String for c in columns}
+    records = _keep_reserved(
+        pl.DataFrame({c: [r.get(c) for r in good] for c in columns}, schema={c: pl.String for c in columns})
     ).with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64))
     return ParsedFile(_with_source(records, name), _unparsable_frame(broken), len(good) + len(broken))
 
@@ -219,12 +222,18 @@ def _empty(name: str) -> ParsedFile:
     return ParsedFile(records, _unparsable_frame([]), 0)
 
 
+def _keep_reserved(records: pl.DataFrame) -> pl.DataFrame:
+    return records.rename({c: f"{c}_landed" for c in records.columns if c in RESERVED_NAMES})
+
+
 def _unique_names(header: list[str]) -> list[str]:
     """Header names made usable: a blank one becomes ``column_N`` (its position), a repeated one
-    ``name_2``, ``name_3``…; schema drift is kept and reported, never a reason to fail the day."""
+    ``name_2``, ``name_3``…, a reserved one ``name_landed``; schema drift is kept and reported,
+    never a reason to fail the day."""
     names: list[str] = []
     for position, column in enumerate(header, start=1):
         name = column.strip() or f"column_{position}"
+        name = f"{name}_landed" if name in RESERVED_NAMES else name
         candidate, n = name, 1
         while candidate in names:
             n += 1

@@ -248,3 +248,17 @@ def test_jsonl_absent_object_field_stays_null():
 def test_jsonl_object_keeps_only_its_own_keys():
     parsed = parse("a.jsonl", b'{"metadata": {"a": 1}}\n{"metadata": {"b": "x"}}\n')
     assert parsed.records["metadata"].to_list() == ['{"a": 1}', '{"b": "x"}']
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("a.csv", b"event_id,date,_source_line\n1,2024-02-02,7\n"),
+        ("a.jsonl", b'{"event_id": "1", "date": "2024-02-02", "_source_line": "7"}\n'),
+    ],
+)
+def test_landed_columns_with_reserved_names_keep_their_data(name, data):
+    parsed = parse_landing_file(name, data)
+    assert rows(parsed, "event_id", "date_landed", "_source_line_landed") == [
+        ("1", "2024-02-02", "7", 2 if name == "a.csv" else 1)
+    ]
