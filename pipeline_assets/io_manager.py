@@ -40,9 +40,7 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
     def store(self) -> Store:
         return Store(self.warehouse_url)
 
-    def handle_output(self, context: dg.OutputContext, obj: dict[str, pl.DataFrame] | None) -> None:
-        if obj is None:  # an asset that writes its own files (the report) returns nothing
-            return
+    def handle_output(self, context: dg.OutputContext, obj: dict[str, pl.DataFrame]) -> None:
         asset = context.asset_key.path[-1]
         expected = list(context.asset_partition_keys)
         if sorted(obj) != sorted(expected):
@@ -60,7 +58,7 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata(run_metadata(published, context.definition_metadata))
 
     def load_input(self, context: dg.InputContext) -> Any:
-        asset = context.upstream_output.asset_key.path[-1] if context.upstream_output else context.asset_key.path[-1]
+        asset = context.asset_key.path[-1]
         partition_keys = list(context.asset_partition_keys) if context.has_asset_partitions else []
         scans = scan_partitions(self.store, asset, partition_keys)
         if _wants_mapping(context):

@@ -6,6 +6,7 @@ from pipeline_assets.storage import Store, StoredFile
 from pipeline_assets.transforms.ingest import EVENT_SUFFIXES
 
 EVENTS, FX_RATES = "events", "fx_rates"
+SUFFIXES = {EVENTS: EVENT_SUFFIXES, FX_RATES: (".csv",)}
 
 
 def day_prefix(dataset: str, partition_key: str) -> str:
@@ -22,14 +23,13 @@ class LandingZone(dg.ConfigurableResource):
         return Store(self.landing_url)
 
     def event_files(self, partition_key: str) -> list[StoredFile]:
-        return self.store.list_files(day_prefix(EVENTS, partition_key), suffixes=EVENT_SUFFIXES)
+        return self.store.list_files(day_prefix(EVENTS, partition_key), suffixes=SUFFIXES[EVENTS])
 
     def fx_rate_files(self, partition_key: str) -> list[StoredFile]:
-        return self.store.list_files(day_prefix(FX_RATES, partition_key), suffixes=(".csv",))
+        return self.store.list_files(day_prefix(FX_RATES, partition_key), suffixes=SUFFIXES[FX_RATES])
 
     def all_files(self, dataset: str) -> list[StoredFile]:
-        suffixes = EVENT_SUFFIXES if dataset == EVENTS else (".csv",)
-        return self.store.list_files(dataset, suffixes=suffixes)
+        return self.store.list_files(dataset, suffixes=SUFFIXES[dataset])
 
     def read(self, file: StoredFile) -> bytes:
         return self.store.read_bytes(file.key)

@@ -8,7 +8,7 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from pipeline_assets.checks import audit, schema_evaluation
+from pipeline_assets.checks import SCHEMA_CHECK, audit, schema_evaluation
 from pipeline_assets.metadata import COLUMN_LINEAGE, COLUMN_SCHEMA, model_column_schema, per_partition_table
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 
@@ -65,10 +65,11 @@ def publish_checked(
     metadata: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Iterator[Any]:
     """Validate every table's partitions, then yield outputs only if all blocking checks passed."""
+    selected_checks = context.selected_asset_check_keys
     evaluations = [
         schema_evaluation(asset, model, frame, partition_key)
         for asset, (model, frames) in tables.items()
-        if model is not None
+        if model is not None and dg.AssetCheckKey(dg.AssetKey(asset), SCHEMA_CHECK) in selected_checks
         for partition_key, frame in frames.items()
     ]
     yield from audit(context, [*evaluations, *extra_evaluations])

@@ -17,7 +17,7 @@ from pipeline_assets.assets.raw import ingestion_time, read_landing_files, requi
 from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
 from pipeline_assets.resources import LandingZone
 from pipeline_assets.schemas import CleanEvents, RejectedEvents
-from pipeline_assets.transforms.clean import INGESTED_AT, Reconciliation, clean_day, raw_event_columns
+from pipeline_assets.transforms.clean import EVENT_COLUMNS, INGESTED_AT, Reconciliation, clean_day, raw_event_columns
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
@@ -73,7 +73,7 @@ def events(context: dg.AssetExecutionContext, landing: LandingZone, raw_fx_rates
             duplicates_removed=result.duplicates_removed,
         )
         reconciliations.append(reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts))
-        extra = sorted({c for p in parsed for c in p.landed_columns} - set(raw_event_columns([])))
+        extra = sorted({c for p in parsed for c in p.landed_columns} - set(EVENT_COLUMNS))
         if extra:
             context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
         figures[partition_key] = {
