@@ -1,9 +1,10 @@
 """Blocking asset checks, evaluated per partition before anything is published (write-audit-publish).
 
-Each daily asset computes its partitions, evaluates its checks on the computed frames and yields
-one evaluation per (check, day). Only if every blocking check passed does it yield its outputs,
-which the IO manager then publishes; otherwise the step fails naming the days and checks, the
-previously published partitions stay as they were, and downstream steps do not run.
+Each daily asset stages a day, evaluates its checks on the staged files and yields one evaluation
+per (check, day) (see `assets.common.WriteAuditPublish`). Only if every blocking check passed
+does it yield its outputs, which the IO manager then publishes; otherwise the step fails naming
+the day and checks, the previously published partitions stay as they were, and downstream steps
+do not run.
 """
 
 from collections.abc import Iterator, Sequence
@@ -86,9 +87,9 @@ def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metada
     )
 
 
-def audit(
+def record_evaluations(
     context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
-) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
     # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
     single_day = context.has_partition_key
@@ -116,9 +117,13 @@ def audit(
             "The previously published partitions are unchanged; see each check's failing rows.",
             allow_retries=False,
         )
-    if not single_day:
-        # Each check has an op output that gates downstream steps; AssetCheckResult fills it, and
-        # for per-partition evaluations we fill it the same way Dagster does.
-        for output_name, spec in context.assets_def.check_specs_by_output_name.items():
-            if spec.key in context.selected_asset_check_keys:
-                yield dg.Output(None, output_name=output_name)
+
+
+def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
+    """Each check has an op output that gates downstream steps. AssetCheckResult fills it in a
+    one-day run; after per-partition evaluations we fill it the same way Dagster does."""
+    if context.has_partition_key:
+        return
+    for output_name, spec in context.assets_def.check_specs_by_output_name.items():
+        if spec.key in context.selected_asset_check_keys:
+            yield dg.Output(None, output_name=output_name)

@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.checks import RECONCILIATION_CHECK
-from pipeline_assets.io_manager import DATA_FILE, partition_prefix
+from pipeline_assets.warehouse import partition_file
 from pipeline_assets.metadata import markdown_table
 from pipeline_assets.storage import Store
 
@@ -41,7 +41,7 @@ def summary_table(result: dg.ExecuteInProcessResult, warehouse_url: str) -> pl.D
     store = Store(warehouse_url)
     revenue = []
     for day in table["date"]:
-        key = f"{partition_prefix('daily_event_summary', day)}/{DATA_FILE}"
+        key = partition_file("daily_event_summary", day)
         if store.exists(key):
             revenue.append(store.scan_parquet([key]).select(pl.col("revenue_usd").sum()).collect().item())
         else:

@@ -1,12 +1,11 @@
-"""Parquet IO manager: one Hive-style prefix per daily partition, published atomically.
+"""Parquet IO manager: publishes a step's staged days, and reads published days back.
 
-Layout (the data contract): ``<warehouse>/<asset>/date=YYYY-MM-DD/data.parquet``.
-
-Dagster's own ``UPathIOManager`` refuses outputs that span several partitions (dagster#14332), so
-a single-run backfill could not write its days separately. Here an asset returns
-``{partition_key: DataFrame}`` for every day of its run, and each day is published on its own.
-Inputs load as one lazy scan over the requested window (annotate ``pl.LazyFrame``) or as
-``{partition_key: LazyFrame}`` (annotate ``dict``).
+Layout and staging are `pipeline_assets.warehouse`'s. A daily asset does not hand this IO manager
+frames: it stages and audits each day itself (write-audit-publish, `assets.common`) and returns a
+`StagedTable`, whose days are published here, after every blocking check of the step passed.
+Dagster's own ``UPathIOManager`` refuses outputs that span several partitions (dagster#14332); a
+single-run backfill's output spans all its days. Inputs load as one lazy scan over the requested
+window (annotate ``pl.LazyFrame``) or as ``{partition_key: LazyFrame}`` (annotate ``dict``).
 """
 
 from typing import Any
@@ -14,21 +13,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.metadata import partition_metadata, run_metadata
 from pipeline_assets.storage import Store
-
-DATA_FILE = "data.parquet"
-
-
-class MissingPartitionsError(dg.Failure):
-    """An upstream partition the step needs was never published (retrying cannot help)."""
-
-    def __init__(self, description: str):
-        super().__init__(description=description, allow_retries=False)
-
-
-def partition_prefix(asset: str, partition_key: str) -> str:
-    return f"{asset}/date={partition_key}"
+from pipeline_assets.warehouse import StagedTable, publish, scan_partitions
 
 
 class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
@@ -40,22 +26,14 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
     def store(self) -> Store:
         return Store(self.warehouse_url)
 
-    def handle_output(self, context: dg.OutputContext, obj: dict[str, pl.DataFrame]) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: StagedTable) -> None:
         asset = context.asset_key.path[-1]
-        expected = list(context.asset_partition_keys)
-        if sorted(obj) != sorted(expected):
-            raise dg.Failure(f"{asset}: produced partitions {sorted(obj)} but the run is for {expected}")
-        store = self.store
-        published = {}
-        for partition_key in expected:
-            prefix = partition_prefix(asset, partition_key)
-            size = store.write_parquet(f"{prefix}/{DATA_FILE}", obj[partition_key])
-            # Objects of an earlier layout or an interrupted writer are removed only after the new
-            # version is in place, so the prefix never reads as empty.
-            stale = [f.key for f in store.list_files(prefix, suffixes=(".parquet",)) if f.name != DATA_FILE]
-            store.delete(stale)
-            published[partition_key] = partition_metadata(obj[partition_key], store.uri(f"{prefix}/{DATA_FILE}"), size)
-        context.add_output_metadata(run_metadata(published, context.definition_metadata))
+        expected = sorted(context.asset_partition_keys)
+        staged = sorted(p.partition_key for p in obj.partitions)
+        if obj.asset != asset or staged != expected:
+            raise dg.Failure(f"{asset}: staged {obj.asset} for {staged} but the run is for {expected}")
+        publish(self.store, obj)
+        context.log.info(f"{asset}: published {len(staged)} partitions under {self.store.uri(asset)}")
 
     def load_input(self, context: dg.InputContext) -> Any:
         asset = context.asset_key.path[-1]
@@ -64,21 +42,6 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
         if _wants_mapping(context):
             return scans
         return pl.concat(scans.values(), how="vertical") if scans else pl.LazyFrame()
-
-
-def scan_partitions(store: Store, asset: str, partition_keys: list[str]) -> dict[str, pl.LazyFrame]:
-    """A lazy scan per published partition; any missing day fails, naming every missing day."""
-    files = {
-        key: [f.key for f in store.list_files(partition_prefix(asset, key), suffixes=(".parquet",))]
-        for key in partition_keys
-    }
-    missing = [key for key, keys in files.items() if not keys]
-    if missing:
-        raise MissingPartitionsError(
-            f"{asset} has no published partition for {', '.join(missing)} under {store.uri(asset)}: "
-            f"materialise {asset} for {'that day' if len(missing) == 1 else 'those days'} first"
-        )
-    return {key: store.scan_parquet(keys) for key, keys in files.items()}
 
 
 def _wants_mapping(context: dg.InputContext) -> bool:

@@ -1,25 +1,17 @@
 """The UI metadata of every table: one helper, so every asset page reads the same way."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
+from pipeline_assets.warehouse import StagedPartition
+
 PREVIEW_ROWS = 5
 COLUMN_SCHEMA = "dagster/column_schema"
 COLUMN_LINEAGE = "dagster/column_lineage"
-
-
-@dataclass(frozen=True)
-class PublishedPartition:
-    rows: int
-    size_bytes: int
-    uri: str
-    preview: str
-    schema: Mapping[str, pl.DataType]
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS, width: int = 60) -> str:
@@ -39,8 +31,20 @@ def markdown_table(frame: pl.DataFrame, limit: int = PREVIEW_ROWS, width: int = 
     return "\n".join(lines)
 
 
-def partition_metadata(frame: pl.DataFrame, uri: str, size_bytes: int) -> PublishedPartition:
-    return PublishedPartition(frame.height, size_bytes, uri, markdown_table(frame), frame.schema)
+def partition_metadata(
+    frame: pl.DataFrame, staged: StagedPartition, uri: str, definition_metadata: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A published day's own figures, as the UI shows them on that partition."""
+    metadata: dict[str, Any] = {
+        "dagster/row_count": staged.rows,
+        "size_bytes": staged.size_bytes,
+        "dagster/uri": dg.MetadataValue.path(uri),
+        "preview": dg.MetadataValue.md(markdown_table(frame)),
+        COLUMN_SCHEMA: _schema(frame.schema, definition_metadata),
+    }
+    if COLUMN_LINEAGE in definition_metadata:
+        metadata[COLUMN_LINEAGE] = definition_metadata[COLUMN_LINEAGE]
+    return metadata
 
 
 def model_column_schema(model: type[pa.DataFrameModel]) -> dg.TableSchema:
@@ -72,46 +76,3 @@ def _schema(schema: Mapping[str, pl.DataType], definition_metadata: Mapping[str,
     return dg.TableSchema(
         columns=[dg.TableColumn(n, type=str(t), description=descriptions.get(n)) for n, t in schema.items()]
     )
-
-
-def run_metadata(published: Mapping[str, PublishedPartition], definition_metadata: Mapping[str, Any]) -> dict:
-    """Materialisation metadata for a run over one or many partitions.
-
-    Dagster attaches one metadata set to every partition a run materialises, so figures of a single
-    day are given as scalars only when the run is that day; a range run gets a per-day table.
-    """
-    first = next(iter(published.values()))
-    metadata: dict[str, Any] = {COLUMN_SCHEMA: _schema(first.schema, definition_metadata)}
-    if COLUMN_LINEAGE in definition_metadata:
-        metadata[COLUMN_LINEAGE] = definition_metadata[COLUMN_LINEAGE]
-    if len(published) == 1:
-        metadata.update(
-            {
-                "dagster/row_count": first.rows,
-                "size_bytes": first.size_bytes,
-                "dagster/uri": dg.MetadataValue.path(first.uri),
-                "preview": dg.MetadataValue.md(first.preview),
-            }
-        )
-    else:
-        metadata["partitions"] = per_partition_table(
-            {day: {"rows": p.rows, "size_bytes": p.size_bytes, "uri": p.uri} for day, p in published.items()}
-        )
-        metadata["rows_in_run"] = sum(p.rows for p in published.values())
-        metadata["preview"] = dg.MetadataValue.md(first.preview)
-    return metadata
-
-
-def per_partition_table(rows_by_day: Mapping[str, Mapping[str, Any]]) -> dg.MetadataValue:
-    """A table with one row per partition day: how a range run reports each day's figures."""
-    first = next(iter(rows_by_day.values()))
-    return dg.MetadataValue.table(
-        records=[dg.TableRecord({"date": day, **values}) for day, values in rows_by_day.items()],
-        schema=dg.TableSchema(
-            columns=[dg.TableColumn("date", "string"), *(dg.TableColumn(c, _table_type(v)) for c, v in first.items())]
-        ),
-    )
-
-
-def _table_type(value: Any) -> str:
-    return "int" if isinstance(value, int) else "float" if isinstance(value, float) else "string"

@@ -17,6 +17,7 @@ import functools
 import io
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -151,6 +152,38 @@ class Store:
             if os.path.exists(temporary):
                 os.remove(temporary)
         return os.path.getsize(path)
+
+    def publish_staged(self, staged_key: str, key: str) -> None:
+        """Move a staged object to ``key`` in one step readers cannot see half of: a rename on
+        disk (same filesystem: staging lives in the warehouse), a server-side copy on an object
+        store (the new object appears whole when the copy completes), then the staged one goes."""
+        source, target = self.path(staged_key), self.path(key)
+        if self.is_local:
+            os.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+            self._guarded("publish", key, lambda: os.replace(source, target))
+            return
+        self._guarded("publish", key, lambda: self.fs.copy(source, target))
+        self.delete([staged_key])
+
+    def list_children(self, prefix: str) -> list[str]:
+        """The names directly under ``prefix`` (folders or objects); none if it does not exist."""
+        self.fs.invalidate_cache()
+        try:
+            found = self._guarded("list", prefix, lambda: self.fs.ls(self.path(prefix), detail=False), missing_ok=True)
+        except FileNotFoundError:
+            return []
+        return sorted({self._key(path).rstrip("/").rsplit("/", 1)[-1] for path in found} - {""})
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Remove everything under ``prefix``; nothing there is fine."""
+        path = self.path(prefix)
+        if self.is_local:
+            shutil.rmtree(path, ignore_errors=True)
+            return
+        try:
+            self._guarded("delete", prefix, lambda: self.fs.rm(path, recursive=True), missing_ok=True)
+        except FileNotFoundError:
+            pass
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:

@@ -5,7 +5,8 @@ import polars as pl
 import pytest
 from dagster._core.types.dagster_type import resolve_dagster_type
 
-from pipeline_assets.io_manager import MissingPartitionsError, ParquetWarehouseIOManager
+from pipeline_assets.io_manager import ParquetWarehouseIOManager
+from pipeline_assets.warehouse import MissingPartitionsError
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.storage import Store
 

@@ -5,15 +5,15 @@ from datetime import date, timedelta
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.assets.common import daily_multi_asset, publish_checked, table_out
+from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
 from pipeline_assets.checks import schema_check_spec
-from pipeline_assets.io_manager import scan_partitions
 from pipeline_assets.metadata import column_lineage
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import DailyEventSummary, DailyUserMetrics, RollingRevenue7d
 from pipeline_assets.transforms import aggregates
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
+from pipeline_assets.warehouse import scan_partitions
 
 CLEAN = "clean_events"
 
@@ -41,9 +41,14 @@ CLEAN = "clean_events"
     ins={CLEAN: dg.AssetIn()},
     check_specs=[schema_check_spec("daily_user_metrics", DailyUserMetrics)],
 )
-def daily_user_metrics(context: dg.AssetExecutionContext, clean_events: dict[str, pl.LazyFrame]):
-    frames = {key: aggregates.daily_user_metrics(clean_events[key]).collect() for key in context.partition_keys}
-    yield from publish_checked(context, {"daily_user_metrics": (DailyUserMetrics, frames)})
+def daily_user_metrics(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]
+):
+    with WriteAuditPublish(context, warehouse, {"daily_user_metrics": DailyUserMetrics}) as wap:
+        for key in context.partition_keys:
+            frame = aggregates.daily_user_metrics(clean_events[key]).collect()
+            yield from wap.day(key, {"daily_user_metrics": frame})
+        yield from wap.outputs()
 
 
 @daily_multi_asset(
@@ -66,9 +71,14 @@ def daily_user_metrics(context: dg.AssetExecutionContext, clean_events: dict[str
     ins={CLEAN: dg.AssetIn()},
     check_specs=[schema_check_spec("daily_event_summary", DailyEventSummary)],
 )
-def daily_event_summary(context: dg.AssetExecutionContext, clean_events: dict[str, pl.LazyFrame]):
-    frames = {key: aggregates.daily_event_summary(clean_events[key]).collect() for key in context.partition_keys}
-    yield from publish_checked(context, {"daily_event_summary": (DailyEventSummary, frames)})
+def daily_event_summary(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]
+):
+    with WriteAuditPublish(context, warehouse, {"daily_event_summary": DailyEventSummary}) as wap:
+        for key in context.partition_keys:
+            frame = aggregates.daily_event_summary(clean_events[key]).collect()
+            yield from wap.day(key, {"daily_event_summary": frame})
+        yield from wap.outputs()
 
 
 @daily_multi_asset(
@@ -100,12 +110,12 @@ def rolling_revenue_7d(
     windows = {key: window_days(key) for key in context.partition_keys}
     earlier = sorted({d for days in windows.values() for d in days} - set(daily_user_metrics))
     metrics = {**daily_user_metrics, **scan_partitions(warehouse.store, "daily_user_metrics", earlier)}
-    frames = {}
-    for key, window in windows.items():
-        day = date.fromisoformat(key)
-        window_rows = pl.concat([metrics[d] for d in window])
-        frames[key] = aggregates.rolling_revenue_7d(window_rows, day, days_in_window=len(window)).collect()
-    yield from publish_checked(context, {"rolling_revenue_7d": (RollingRevenue7d, frames)})
+    with WriteAuditPublish(context, warehouse, {"rolling_revenue_7d": RollingRevenue7d}) as wap:
+        for key, window in windows.items():
+            window_rows = pl.concat([metrics[d] for d in window])
+            frame = aggregates.rolling_revenue_7d(window_rows, date.fromisoformat(key), len(window)).collect()
+            yield from wap.day(key, {"rolling_revenue_7d": frame})
+        yield from wap.outputs()
 
 
 def window_days(partition_key: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""What every daily table asset shares: its decorator settings and its audit-then-publish ending."""
+"""What every daily table asset shares: its decorator settings and its write-audit-publish path."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
@@ -8,9 +8,11 @@ import dagster as dg
 import pandera.polars as pa
 import polars as pl
 
-from pipeline_assets.checks import SCHEMA_CHECK, audit, schema_evaluation
-from pipeline_assets.metadata import COLUMN_LINEAGE, COLUMN_SCHEMA, model_column_schema, per_partition_table
+from pipeline_assets.checks import SCHEMA_CHECK, check_outputs, record_evaluations, schema_evaluation
+from pipeline_assets.metadata import COLUMN_LINEAGE, COLUMN_SCHEMA, model_column_schema, partition_metadata
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
+from pipeline_assets.resources import Warehouse
+from pipeline_assets.warehouse import RunStaging, StagedPartition, StagedTable, sweep
 
 OWNERS = ["team:data-platform"]
 
@@ -51,29 +53,74 @@ def table_out(
     )
 
 
-def day_figures(figures_by_day: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    """Per-day figures as metadata: scalars for a one-day run, a per-day table for a range."""
-    if len(figures_by_day) == 1:
-        return dict(next(iter(figures_by_day.values())))
-    return {"per_day": per_partition_table(figures_by_day)}
+class WriteAuditPublish:
+    """One step's daily tables through write-audit-publish, a day at a time.
 
+    Each day is staged as soon as it is computed, audited from the staged files (every row, by
+    its Pandera model) and recorded with its own metadata, so the step holds one day in memory.
+    A blocking check that fails stops the step at once; the step then publishes nothing and its
+    staging is removed. Otherwise `outputs` hands the staged days to the IO manager, which
+    publishes them. Use as a context manager around the step's loop over its days::
 
-def publish_checked(
-    context: dg.AssetExecutionContext,
-    tables: Mapping[str, tuple[type[pa.DataFrameModel] | None, dict[str, pl.DataFrame]]],
-    extra_evaluations: Sequence[dg.AssetCheckEvaluation] = (),
-    metadata: Mapping[str, Mapping[str, Any]] | None = None,
-) -> Iterator[Any]:
-    """Validate every table's partitions, then yield outputs only if all blocking checks passed."""
-    selected_checks = context.selected_asset_check_keys
-    evaluations = [
-        schema_evaluation(asset, model, frame, partition_key)
-        for asset, (model, frames) in tables.items()
-        if model is not None and dg.AssetCheckKey(dg.AssetKey(asset), SCHEMA_CHECK) in selected_checks
-        for partition_key, frame in frames.items()
-    ]
-    yield from audit(context, [*evaluations, *extra_evaluations])
-    selected = {key.to_user_string() for key in context.selected_asset_keys}
-    for asset, (_, frames) in tables.items():
-        if asset in selected:
-            yield dg.Output(frames, output_name=asset, metadata=(metadata or {}).get(asset, {}))
+        with WriteAuditPublish(context, warehouse, {"daily_user_metrics": DailyUserMetrics}) as wap:
+            for day in context.partition_keys:
+                yield from wap.day(day, {"daily_user_metrics": compute(day)})
+            yield from wap.outputs()
+    """
+
+    def __init__(
+        self,
+        context: dg.AssetExecutionContext,
+        warehouse: Warehouse,
+        models: Mapping[str, type[pa.DataFrameModel] | None],
+    ):
+        self.context = context
+        selected = {key.to_user_string() for key in context.selected_asset_keys}
+        self.models = {asset: model for asset, model in models.items() if asset in selected}
+        self.staging = RunStaging(warehouse.store, context.run.run_id)
+        self.staged: dict[str, list[StagedPartition]] = {asset: [] for asset in self.models}
+
+    def __enter__(self) -> "WriteAuditPublish":
+        removed = sweep(self.staging.store, self.context.run.run_id, self._in_progress)
+        if removed:
+            self.context.log.info(f"removed the staging of {len(removed)} earlier runs: {', '.join(removed)}")
+        self.staging.claim()
+        return self
+
+    def __exit__(self, error_type, error, traceback) -> None:
+        if error_type is not None:  # a failed check, a crash, or the step being stopped
+            for asset in self.models:
+                self.staging.store.delete_prefix(f"{self.staging.prefix}/{asset}")
+
+    def day(
+        self,
+        partition_key: str,
+        frames: Mapping[str, pl.DataFrame],
+        extra_evaluations: Sequence[dg.AssetCheckEvaluation] = (),
+        figures: Mapping[str, Any] | None = None,
+    ) -> Iterator[Any]:
+        """Stage, then audit from staging, one day of every selected table; fail on a failed check."""
+        selected_checks = self.context.selected_asset_check_keys
+        evaluations = []
+        for asset, model in self.models.items():
+            staged = self.staging.stage(asset, partition_key, frames[asset])
+            self.staged[asset].append(staged)
+            audited = self.staging.scan(staged).collect()
+            if model is not None and dg.AssetCheckKey(dg.AssetKey(asset), SCHEMA_CHECK) in selected_checks:
+                evaluations.append(schema_evaluation(asset, model, audited, partition_key))
+            key = dg.AssetKey(asset)
+            metadata = partition_metadata(
+                audited, staged, self.staging.store.uri(staged.published_key), self.context.assets_def.metadata_by_key[key]
+            )
+            self.context.add_asset_metadata({**metadata, **(figures or {})}, asset_key=key, partition_key=partition_key)
+            del audited
+        yield from record_evaluations(self.context, [*evaluations, *extra_evaluations])
+
+    def outputs(self) -> Iterator[dg.Output]:
+        yield from check_outputs(self.context)
+        for asset, staged in self.staged.items():
+            yield dg.Output(StagedTable(asset, self.context.run.run_id, tuple(staged)), output_name=asset)
+
+    def _in_progress(self, run_id: str) -> bool:
+        run = self.context.instance.get_run_by_id(run_id)
+        return run is not None and not run.is_finished

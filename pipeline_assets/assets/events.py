@@ -7,15 +7,16 @@ a second time. The three remain separate assets (raw group, clean group) with li
 raw_events -> clean_events / rejected_events.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.assets.common import daily_multi_asset, day_figures, publish_checked, table_out
+from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
 from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
 from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
-from pipeline_assets.resources import LandingZone
+from pipeline_assets.resources import LandingZone, Warehouse
+from pipeline_assets.storage import StoredFile
 from pipeline_assets.schemas import CleanEvents, RejectedEvents
 from pipeline_assets.transforms.clean import EVENT_COLUMNS, INGESTED_AT, Reconciliation, clean_day, raw_event_columns
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile
@@ -54,44 +55,58 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
         reconciliation_check_spec(CLEAN_EVENTS),
     ],
 )
-def events(context: dg.AssetExecutionContext, landing: LandingZone, raw_fx_rates: dict[str, pl.LazyFrame]):
+def events(
+    context: dg.AssetExecutionContext,
+    landing: LandingZone,
+    warehouse: Warehouse,
+    raw_fx_rates: dict[str, pl.LazyFrame],
+):
     files_by_day = require_event_files(landing, context.partition_keys)
     ingested_at = ingestion_time()
-    raw, clean, rejected = {}, {}, {}
-    reconciliations, figures = [], {}
-    for partition_key, files in files_by_day.items():
-        day = date.fromisoformat(partition_key)
-        parsed = read_landing_files(context, landing, files)
-        raw[partition_key] = raw_frame(parsed, day, ingested_at)
-        unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
-        result = clean_day(raw[partition_key].lazy(), unparsable.lazy(), raw_fx_rates[partition_key], day)
-        clean[partition_key], rejected[partition_key] = result.clean, result.rejected
-        counts = Reconciliation(
-            landing_records=sum(p.record_count for p in parsed),
-            clean_rows=result.clean.height,
-            rejected_rows=result.rejected.height,
-            duplicates_removed=result.duplicates_removed,
-        )
-        reconciliations.append(reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts))
-        extra = sorted({c for p in parsed for c in p.landed_columns} - set(EVENT_COLUMNS))
-        if extra:
-            context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
-        figures[partition_key] = {
-            "files": len(files),
-            **counts.as_metadata(),
-            "extra_columns": ", ".join(extra),
-            "revenue_usd": float(result.clean["amount_usd"].sum() or 0.0),
-        }
-        context.log.info(
-            f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
-            f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates"
-        )
-    yield from publish_checked(
-        context,
-        {RAW_EVENTS: (None, raw), CLEAN_EVENTS: (CleanEvents, clean), REJECTED_EVENTS: (RejectedEvents, rejected)},
-        extra_evaluations=reconciliations,
-        metadata={name: day_figures(figures) for name in (RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS)},
+    models = {RAW_EVENTS: None, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
+    with WriteAuditPublish(context, warehouse, models) as wap:
+        for partition_key, files in files_by_day.items():
+            day = _events_day(context, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at)
+            yield from wap.day(partition_key, *day)
+        yield from wap.outputs()
+
+
+def _events_day(
+    context: dg.AssetExecutionContext,
+    landing: LandingZone,
+    files: list[StoredFile],
+    partition_key: str,
+    fx_rates: pl.LazyFrame,
+    ingested_at: datetime,
+) -> tuple[dict[str, pl.DataFrame], list[dg.AssetCheckEvaluation], dict]:
+    """One day's three tables, its reconciliation and its figures."""
+    day = date.fromisoformat(partition_key)
+    landing_read = read_landing_files(context, landing, files)
+    parsed = landing_read.parsed
+    raw = raw_frame(parsed, day, ingested_at)
+    unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
+    result = clean_day(raw.lazy(), unparsable.lazy(), fx_rates, day)
+    counts = Reconciliation(
+        landing_records=landing_read.landing_records,
+        clean_rows=result.clean.height,
+        rejected_rows=result.rejected.height,
+        duplicates_removed=result.duplicates_removed,
     )
+    extra = sorted({c for p in parsed for c in p.landed_columns} - set(EVENT_COLUMNS))
+    if extra:
+        context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
+    figures = {
+        "files": len(files),
+        **counts.as_metadata(),
+        "extra_columns": ", ".join(extra),
+        "revenue_usd": float(result.clean["amount_usd"].sum() or 0.0),
+    }
+    context.log.info(
+        f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
+        f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates"
+    )
+    frames = {RAW_EVENTS: raw, CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
+    return frames, [reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts)], figures
 
 
 def raw_frame(parsed: list[ParsedFile], day: date, ingested_at) -> pl.DataFrame:

@@ -1,29 +1,39 @@
 """Raw layer: the day's fx rates as landed, and the landing-zone ingestion shared with events."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.assets.common import daily_multi_asset, day_figures, publish_checked, table_out
-from pipeline_assets.resources import EVENTS, LandingZone, day_prefix
+from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
+from pipeline_assets.resources import EVENTS, LandingZone, Warehouse, day_prefix
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
 from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, LandingFileError, ParsedFile, parse_landing_file
+from pipeline_assets.transforms.landing_count import count_landing_records
+
+
+@dataclass(frozen=True)
+class LandingRead:
+    parsed: list[ParsedFile]
+    landing_records: int  # counted from the bytes by other code than the parser's (reconciliation)
 
 
 def read_landing_files(
     context: dg.AssetExecutionContext, landing: LandingZone, files: Iterable[StoredFile]
-) -> list[ParsedFile]:
-    parsed = []
+) -> LandingRead:
+    parsed, counted = [], 0
     for file in files:
+        data = landing.read(file)
         try:
-            parsed.append(parse_landing_file(file.key, landing.read(file)))
+            parsed.append(parse_landing_file(file.key, data))
+            counted += count_landing_records(file.key, data)
         except LandingFileError as error:
             raise dg.Failure(f"{landing.uri(file.key)}: {error}", allow_retries=False) from None
         context.log.debug(f"{file.key}: {parsed[-1].record_count} records")
-    return parsed
+    return LandingRead(parsed, counted)
 
 
 def require_event_files(landing: LandingZone, partition_keys: Iterable[str]) -> dict[str, list[StoredFile]]:
@@ -51,7 +61,7 @@ def ingestion_time() -> datetime:
         )
     },
 )
-def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone):
+def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, warehouse: Warehouse):
     """``<landing>/fx_rates/date=D/*.csv``; a day without a file has no rates (only USD converts).
 
     A rate that is not a decimal > 0, or two rates for one currency, fail the day naming the file
@@ -60,25 +70,24 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone):
     """
     require_event_files(landing, context.partition_keys)
     ingested_at = ingestion_time()
-    frames, figures = {}, {}
-    for partition_key in context.partition_keys:
-        files = landing.fx_rate_files(partition_key)
-        parsed = read_landing_files(context, landing, files)
-        records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
-        rates, problems = type_fx_rates(records)
-        problems = [
-            f"{row[SOURCE_FILE]} line {row[SOURCE_LINE]}: {row['reject_reason']}"
-            for p in parsed
-            for row in p.unparsable.iter_rows(named=True)
-        ] + problems
-        if problems:
-            raise dg.Failure(
-                f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False
+    with WriteAuditPublish(context, warehouse, {"raw_fx_rates": None}) as wap:
+        for partition_key in context.partition_keys:
+            files = landing.fx_rate_files(partition_key)
+            parsed = read_landing_files(context, landing, files).parsed
+            records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
+            rates, problems = type_fx_rates(records)
+            problems = [
+                f"{row[SOURCE_FILE]} line {row[SOURCE_LINE]}: {row['reject_reason']}"
+                for p in parsed
+                for row in p.unparsable.iter_rows(named=True)
+            ] + problems
+            if problems:
+                raise dg.Failure(
+                    f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False
+                )
+            frame = rates.select(
+                pl.lit(date.fromisoformat(partition_key)).alias("date"), pl.all(), pl.lit(ingested_at).alias(INGESTED_AT)
             )
-        frames[partition_key] = rates.select(
-            pl.lit(date.fromisoformat(partition_key)).alias("date"), pl.all(), pl.lit(ingested_at).alias(INGESTED_AT)
-        )
-        figures[partition_key] = {"files": len(files), "currencies": rates.height}
-    yield from publish_checked(
-        context, {"raw_fx_rates": (None, frames)}, metadata={"raw_fx_rates": day_figures(figures)}
-    )
+            figures = {"files": len(files), "currencies": rates.height}
+            yield from wap.day(partition_key, {"raw_fx_rates": frame}, figures=figures)
+        yield from wap.outputs()

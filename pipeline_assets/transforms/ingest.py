@@ -1,9 +1,15 @@
 """Landing files to text records: RFC 4180 CSV and JSON Lines, plain or gzip-compressed.
 
-A well-formed file takes the fast path (Arrow's CSV reader or Polars' NDJSON reader, no Python
-loop over records). A file with a broken record falls back to a record-by-record slow path that
-keeps every good record and turns each broken one into an *unparsable* row with its raw text.
-Either way, every record of the file is accounted for: ``records + unparsable = record_count``.
+Every file takes one vectorised path, whatever it holds. Its bytes are split into records with
+NumPy (a record ends at a line feed outside quotes); each record is checked as a whole (valid
+UTF-8, RFC 4180 grammar or a JSON object, the header's field count) with Polars expressions; the
+good records go to Arrow's CSV reader or Polars' NDJSON reader in one call. Python touches only
+the records that fail, to show their raw text. So a broken line costs what it costs, not the rest
+of its file, and no field is too large (Python's ``csv`` module refuses fields over 128 KiB).
+
+Every record of the file is accounted for: ``records + unparsable = record_count``. The
+reconciliation check does not trust that: it compares against `landing_count`, which counts the
+same bytes by other code.
 """
 
 import csv
@@ -14,8 +20,10 @@ import re
 import zlib
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
@@ -31,8 +39,14 @@ UNPARSABLE_SCHEMA = {
     "reject_reason": pl.String,
 }
 
-
-_BLANK_LINE = re.compile(r"(?:^|\n)[ \t\r\f\v]*\n")
+BOM = b"\xef\xbb\xbf"
+QUOTE, COMMA, CR, LF = (ord(c) for c in '",\r\n')
+# One RFC 4180 record (its line end removed): fields separated by commas, each either plain text
+# without quotes, commas or line breaks, or quoted with inner quotes doubled.
+_QUOTED = r'"(?:[^"]|"")*"'
+_FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
+_RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
+NOT_UTF8 = "record is not valid UTF-8"
 
 
 class LandingFileError(ValueError):
@@ -43,169 +57,247 @@ class LandingFileError(ValueError):
 class ParsedFile:
     records: pl.DataFrame  # one String column per landed field, plus _source_file and _source_line
     unparsable: pl.DataFrame  # UNPARSABLE_SCHEMA
-    record_count: int  # CSV rows after the header, or non-blank JSON lines
+    record_count: int  # CSV records after the header, or non-blank JSON lines, as this parser split them
 
     @property
     def landed_columns(self) -> list[str]:
         return [c for c in self.records.columns if c not in (SOURCE_FILE, SOURCE_LINE)]
 
 
-def parse_landing_file(name: str, data: bytes) -> ParsedFile:
-    """Parse one landing file; ``name`` is its key in the landing zone (kept on every record)."""
+def decompressed(name: str, data: bytes) -> bytes:
+    """The file's content: gunzipped for ``.gz`` names, a byte-order mark removed."""
     if name.endswith(".gz"):
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError, zlib.error) as error:
             raise LandingFileError(f"{name}: not a readable gzip file ({error})") from None
-        format_name = name[: -len(".gz")]
-    else:
-        format_name = name
-    if format_name.endswith(".csv"):
-        return _parse_csv(name, data)
-    if format_name.endswith(".jsonl"):
-        return _parse_jsonl(name, data)
+    return data.removeprefix(BOM)
+
+
+def landing_format(name: str) -> str:
+    """``csv`` or ``jsonl`` from a landing file's name."""
+    plain = name.removesuffix(".gz")
+    for suffix in ("csv", "jsonl"):
+        if plain.endswith(f".{suffix}"):
+            return suffix
     raise LandingFileError(f"{name}: unsupported file type (expected one of {', '.join(EVENT_SUFFIXES)})")
 
 
-# -- CSV --------------------------------------------------------------------------------------
-def _parse_csv(name: str, data: bytes) -> ParsedFile:
-    data = data.removeprefix(b"\xef\xbb\xbf")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _parse_csv_slowly(name, data)
-    if not text.strip():
-        return _empty(name)
-    header = next(csv.reader(io.StringIO(text, newline="")))
-    if _unique_names(header) != header:
-        return _parse_csv_slowly(name, data)  # the slow path names blank and repeated columns
-    try:
-        table = pa_csv.read_csv(
-            io.BytesIO(data),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-            convert_options=pa_csv.ConvertOptions(
-                column_types={column: pa.string() for column in header},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+def parse_landing_file(name: str, data: bytes) -> ParsedFile:
+    """Parse one landing file; ``name`` is its key in the landing zone (kept on every record)."""
+    parse = _parse_csv if landing_format(name) == "csv" else _parse_jsonl
+    return parse(name, decompressed(name, data))
+
+
+# -- splitting bytes into records ----------------------------------------------------------------
+@dataclass(frozen=True)
+class _Records:
+    """Byte spans of a file's non-blank records, in order: ``data[start:end]`` without its line end."""
+
+    data: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    lines: np.ndarray  # the physical line (1-based) each record starts on
+    has_blank_lines: bool
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def texts(self, valid_utf8: np.ndarray) -> pl.Series:
+        """Each record as text, its line end (and blank lines after it) included, sliced from the
+        file's buffer without a Python loop. Records that are not valid UTF-8 read as empty."""
+        data = self.data
+        if not valid_utf8.all():  # a copy with the bad records blanked out: rare, and only then
+            patched = bytearray(data)
+            for start, end in zip(self.starts[~valid_utf8].tolist(), self.ends[~valid_utf8].tolist(), strict=True):
+                patched[start:end] = b" " * (end - start)
+            data = bytes(patched)
+        offsets = np.append(self.starts, len(data)).astype(np.int64)
+        spans = pa.Array.from_buffers(
+            pa.large_string(), len(self), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
         )
-    except pa.ArrowInvalid:
-        return _parse_csv_slowly(name, data)
-    records = pl.from_arrow(table)
-    assert isinstance(records, pl.DataFrame)
-    # The physical line each record starts on: the header's lines, then each earlier record's.
-    lines_per_record = 1 + pl.sum_horizontal(pl.col(c).str.count_matches("\n") for c in header)
-    header_lines = 1 + sum(column.count("\n") for column in header)
-    records = records.with_columns(
-        (header_lines + 1 + lines_per_record.cum_sum() - lines_per_record).cast(pl.Int64).alias(SOURCE_LINE)
+        return pl.Series("record", spans)
+
+    def utf8_mask(self) -> np.ndarray:
+        """True for records that are valid UTF-8. Decoding runs at C speed and stops only at bad bytes."""
+        valid = np.ones(len(self), dtype=bool)
+        view, position = memoryview(self.data), 0
+        while position < len(self.data):
+            try:
+                str(view[position:], "utf-8")
+                break
+            except UnicodeDecodeError as error:
+                bad = position + error.start
+                record = max(int(np.searchsorted(self.starts, bad, side="right")) - 1, 0)
+                valid[record] = False
+                position = max(int(self.ends[record]), bad + 1)  # resume after that record
+        return valid
+
+    def select(self, mask: np.ndarray) -> "_Records":
+        return _Records(self.data, self.starts[mask], self.ends[mask], self.lines[mask], True)
+
+    def raw_texts(self, mask: np.ndarray) -> list[str]:
+        """The selected records' raw text, undecodable bytes shown as \\xNN (Parquet strings are UTF-8)."""
+        return [
+            self.data[s:e].decode("utf-8", errors="backslashreplace")
+            for s, e in zip(self.starts[mask].tolist(), self.ends[mask].tolist(), strict=True)
+        ]
+
+    def only(self, mask: np.ndarray) -> bytes:
+        """The selected records, each ended by a line feed: what the bulk readers take."""
+        first = int(np.argmax(mask)) if mask.any() else len(mask)
+        if mask[first:].all() and not self.has_blank_lines:  # the usual case: all after the header
+            return self.data[self.starts[first] :] if first < len(mask) else b""
+        starts, ends = self.starts[mask], self.ends[mask]
+        size = len(self.data)
+        # +1 where a kept span starts, -1 after its line-end byte: a running sum marks kept bytes.
+        edges = np.zeros(size + 1, dtype=np.int8)
+        edges[starts] = 1
+        edges[np.minimum(ends + 1, size)] -= 1
+        kept = np.frombuffer(self.data, dtype=np.uint8)[np.cumsum(edges[:-1], dtype=np.int8) > 0]
+        terminated = ends < size
+        line_end_at = np.cumsum(ends - starts + terminated) - 1
+        kept[line_end_at[terminated]] = LF  # the CR of a CRLF, or the LF itself
+        return kept.tobytes()
+
+
+def _split(data: bytes, quoted: bool) -> _Records:
+    """Split at every line feed (outside quotes, for CSV), strip a CR before it, drop empty lines."""
+    if not data:
+        empty = np.zeros(0, dtype=np.int64)
+        return _Records(data, empty, empty, empty, False)
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    line_feeds = np.flatnonzero(buffer == LF)
+    ends = line_feeds[_outside_quotes(buffer, line_feeds)] if quoted else line_feeds
+    starts = np.concatenate(([0], ends + 1)).astype(np.int64)
+    ends = np.concatenate((ends, [len(data)])).astype(np.int64)
+    ends -= (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == CR)
+    lines = np.searchsorted(line_feeds, starts).astype(np.int64) + 1
+    present = ends > starts
+    return _Records(data, starts[present], ends[present], lines[present], not present[:-1].all())
+
+
+def _outside_quotes(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """True where a byte position lies outside any quoted field.
+
+    Quotes toggle "inside" in pairs. A lone quote that can neither open a field (after a comma, a
+    line feed or at the start) nor close one (before a comma, a line end or at the end) is a stray
+    quote inside an unquoted field: RFC 4180 forbids it, lenient readers keep it as text, and it
+    must not swallow the lines after it, so it does not toggle (its record fails the grammar).
+    """
+    quotes = np.flatnonzero(buffer == QUOTE)
+    if quotes.size:
+        last = len(buffer) - 1
+        before = np.where(quotes > 0, buffer[np.maximum(quotes - 1, 0)], LF)
+        after = np.where(quotes < last, buffer[np.minimum(quotes + 1, last)], LF)
+        lone = (before != QUOTE) & (after != QUOTE)
+        can_open = (before == COMMA) | (before == LF)
+        can_close = (after == COMMA) | (after == CR) | (after == LF)
+        quotes = quotes[~(lone & ~can_open & ~can_close)]
+    return np.searchsorted(quotes, positions) % 2 == 0
+
+
+# -- CSV ----------------------------------------------------------------------------------------
+def _parse_csv(name: str, data: bytes) -> ParsedFile:
+    records = _split(data, quoted=True)
+    if not len(records):
+        return _empty(name)
+    utf8 = records.utf8_mask()
+    if not utf8[0]:
+        raise LandingFileError(f"{name}: the CSV header is not valid UTF-8")
+    header_text = data[records.starts[0] : records.ends[0]].decode()
+    header = _unique_names(next(csv.reader(io.StringIO(header_text, newline=""))))
+    # One pass of one regex: the RFC 4180 grammar and the header's field count together.
+    record = rf"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r?\n)*$"
+    good = records.texts(utf8).str.contains(record).fill_null(False).to_numpy()
+    good[0] = False  # the header
+    table = _read_csv(records.only(good), header)
+    _require_count(name, table.num_rows, good)
+    parsed = pl.from_arrow(table)
+    assert isinstance(parsed, pl.DataFrame)
+    parsed = parsed.with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
+    bad = ~good
+    bad[0] = False
+    raw = records.raw_texts(bad)
+    reasons = [_csv_reason(text, len(header)) if ok else NOT_UTF8 for ok, text in zip(utf8[bad], raw, strict=True)]
+    unparsable = _unparsable(name, records.lines[bad], raw, reasons)
+    return ParsedFile(_with_source(parsed, name), unparsable, len(records) - 1)
+
+
+def _csv_reason(text: str, expected_fields: int) -> str:
+    """Why a record failed the grammar (Python work for bad records only)."""
+    if not re.fullmatch(_RFC4180_RECORD, text):
+        return "malformed CSV: a quote where RFC 4180 allows none (a field with quotes must be quoted whole)"
+    found = re.sub(_QUOTED, "", text).count(",") + 1
+    return f"wrong field count: expected {expected_fields} fields, found {found}"
+
+
+def _read_csv(data: bytes, header: list[str]) -> pa.Table:
+    if not data.strip(b"\r\n"):
+        return pa.table({column: pa.array([], pa.string()) for column in header})
+    return pa_csv.read_csv(
+        io.BytesIO(data),
+        read_options=pa_csv.ReadOptions(column_names=header, skip_rows=0),
+        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+        convert_options=pa_csv.ConvertOptions(
+            column_types={column: pa.string() for column in header},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
     )
-    consumed = header_lines + int(records.select(lines_per_record.sum()).item() or 0)
-    if consumed != _line_count(text):
-        # Blank lines shift the count; only the slow path knows where they are.
-        return _parse_csv_slowly(name, data)
-    return ParsedFile(_with_source(records, name), _unparsable_frame([]), records.height)
 
 
-def _parse_csv_slowly(name: str, data: bytes) -> ParsedFile:
-    """Record by record, keeping good records and explaining each broken one."""
-    text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="surrogateescape")
-    physical_lines = _physical_lines(text)
-    reader = csv.reader(iter(physical_lines))
-    good: list[list[str]] = []
-    good_lines: list[int] = []
-    broken: list[tuple[int, str, str]] = []
-    header: list[str] | None = None
-    last_line = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            start = last_line + 1
-            last_line = reader.line_num
-            broken.append((start, _raw_text(physical_lines, start, last_line), f"malformed CSV: {error}"))
-            continue
-        start, last_line = last_line + 1, reader.line_num
-        if not fields:  # a blank line holds no record
-            continue
-        raw = _raw_text(physical_lines, start, last_line)
-        if header is None:
-            if _has_surrogates(raw):
-                raise LandingFileError(f"{name}: the CSV header is not valid UTF-8")
-            header = _unique_names(fields)
-            continue
-        if _has_surrogates(raw):
-            broken.append((start, _printable(raw), "record is not valid UTF-8"))
-        elif len(fields) != len(header):
-            reason = f"wrong field count: expected {len(header)} fields, found {len(fields)}"
-            broken.append((start, raw, reason))
-        else:
-            good.append(fields)
-            good_lines.append(start)
-    if header is None:
-        return _empty(name)
-    columns = {column: [row[i] for row in good] for i, column in enumerate(header)}
-    records = pl.DataFrame(columns, schema={c: pl.String for c in header})
-    records = records.with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64))
-    unparsable = _unparsable_frame([(name, line, raw, reason) for line, raw, reason in broken])
-    return ParsedFile(_with_source(records, name), unparsable, len(good) + len(broken))
-
-
-# -- JSON Lines -------------------------------------------------------------------------------
+# -- JSON Lines -----------------------------------------------------------------------------------
 def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
+    records = _split(data, quoted=False)
+    utf8 = records.utf8_mask()
+    text = records.texts(utf8).str.strip_chars()
+    blank = (text.str.len_bytes() == 0).to_numpy() & utf8
+    if blank.any():  # lines of white space only hold no record
+        records, utf8, text = records.select(~blank), utf8[~blank], text.filter(~blank)
+    # A line that cannot be an object (not "{...}") is refused without parsing; if a line that
+    # looks like one still breaks the bulk read, Polars' JSON path match (null for anything that
+    # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
+    good = (utf8 & (text.str.starts_with("{") & text.str.ends_with("}")).to_numpy())
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return _parse_jsonl_slowly(name, data)
-    if not text.strip():
-        return _empty(name)
-    if _BLANK_LINE.search(text.rstrip()):
-        return _parse_jsonl_slowly(name, data)  # blank lines: line numbers need the slow path
+        table = _read_ndjson(records.only(good))
+        _require_count(name, table.height, good)
+    except (pl.exceptions.PolarsError, LandingFileError):
+        good &= text.str.json_path_match("$").is_not_null().to_numpy()
+        table = _read_ndjson(records.only(good))
+        _require_count(name, table.height, good)
+    table = _keep_reserved(table).with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
+    bad = ~good
+    raw = records.raw_texts(bad)
+    reasons = [_json_reason(text) if ok else NOT_UTF8 for ok, text in zip(utf8[bad], raw, strict=True)]
+    unparsable = _unparsable(name, records.lines[bad], raw, reasons)
+    return ParsedFile(_with_source(table, name), unparsable, len(records))
+
+
+def _read_ndjson(data: bytes) -> pl.DataFrame:
+    if not data.strip():
+        return pl.DataFrame()
+    # Every key of every line (a full inference pass), then each value read as the JSON text
+    # Polars keeps for it (not a float cast): 5 stays "5" beside 6.5, objects keep only their own keys.
+    keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
+    return pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+
+
+def _json_reason(text: str) -> str:
+    """Why a line that Polars refused is not a JSON object (Python work for bad lines only)."""
     try:
-        # Every key of every line (a full inference pass), then each value read as the JSON text
-        # Polars keeps for it (not a float cast): 5 stays "5" beside 6.5, objects keep only their own keys.
-        keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
-        records = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
-    except Exception:  # noqa: BLE001 - Polars raises several kinds for bad JSON; all mean "slow path"
-        return _parse_jsonl_slowly(name, data)
-    records = _keep_reserved(records).with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(SOURCE_LINE))
-    return ParsedFile(_with_source(records, name), _unparsable_frame([]), records.height)
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"broken JSON: {error.msg} at column {error.colno}"
+    if not isinstance(value, dict):
+        return f"JSON line is a {type(value).__name__}, not an object"
+    return "broken JSON: not strict JSON (NaN or Infinity)"
 
 
-def _parse_jsonl_slowly(name: str, data: bytes) -> ParsedFile:
-    good: list[dict[str, str | None]] = []
-    good_lines: list[int] = []
-    broken: list[tuple[str, int, str, str]] = []
-    text = data.decode("utf-8", errors="surrogateescape")
-    for number, line in enumerate(_physical_lines(text), start=1):
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            continue
-        if _has_surrogates(line):
-            broken.append((name, number, _printable(line), "record is not valid UTF-8"))
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            broken.append((name, number, line, f"broken JSON: {error.msg} at column {error.colno}"))
-            continue
-        if not isinstance(value, dict):
-            broken.append((name, number, line, f"JSON line is a {type(value).__name__}, not an object"))
-            continue
-        good.append({key: _json_text(v) for key, v in value.items()})
-        good_lines.append(number)
-    columns = list(dict.fromkeys(key for record in good for key in record))
-    records = _keep_reserved(
-        pl.DataFrame({c: [r.get(c) for r in good] for c in columns}, schema={c: pl.String for c in columns})
-    ).with_columns(pl.Series(SOURCE_LINE, good_lines, dtype=pl.Int64))
-    return ParsedFile(_with_source(records, name), _unparsable_frame(broken), len(good) + len(broken))
-
-
-def _json_text(value: object) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value)
+def _require_count(name: str, parsed: int, good: np.ndarray) -> None:
+    """The bulk reader must return one row per record it was given; anything else is a bug to stop on."""
+    if parsed != int(good.sum()):
+        raise LandingFileError(f"{name}: the reader returned {parsed} records where {int(good.sum())} were given")
 
 
 # -- shared helpers -----------------------------------------------------------------------------
@@ -213,13 +305,16 @@ def _with_source(records: pl.DataFrame, name: str) -> pl.DataFrame:
     return records.with_columns(pl.lit(name, dtype=pl.String).alias(SOURCE_FILE))
 
 
-def _unparsable_frame(rows: list[tuple[str, int, str, str]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=UNPARSABLE_SCHEMA, orient="row")
+def _unparsable(name: str, lines: np.ndarray, raw: list[str], reasons: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {SOURCE_FILE: [name] * len(raw), SOURCE_LINE: lines, "raw_record": raw, "reject_reason": reasons},
+        schema=UNPARSABLE_SCHEMA,
+    )
 
 
 def _empty(name: str) -> ParsedFile:
     records = pl.DataFrame(schema={SOURCE_LINE: pl.Int64, SOURCE_FILE: pl.String})
-    return ParsedFile(records, _unparsable_frame([]), 0)
+    return ParsedFile(records, pl.DataFrame(schema=UNPARSABLE_SCHEMA), 0)
 
 
 def _keep_reserved(records: pl.DataFrame) -> pl.DataFrame:
@@ -240,28 +335,3 @@ def _unique_names(header: list[str]) -> list[str]:
             candidate = f"{name}_{n}"
         names.append(candidate)
     return names
-
-
-def _physical_lines(text: str) -> list[str]:
-    """Lines ended by "\n" only, ends kept: what the fast path counts (str.splitlines would also
-    break at U+2028, form feeds and lone carriage returns inside values)."""
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
-
-
-def _line_count(text: str) -> int:
-    return text.count("\n") + (0 if text.endswith("\n") else 1)
-
-
-def _raw_text(lines: list[str], first: int, last: int) -> str:
-    return "".join(lines[first - 1 : last]).rstrip("\r\n")
-
-
-def _has_surrogates(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
-
-
-def _printable(text: str) -> str:
-    """Raw text with undecodable bytes shown as \\xNN escapes (Parquet strings must be UTF-8)."""
-    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="backslashreplace")

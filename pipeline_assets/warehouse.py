@@ -1,0 +1,149 @@
+"""The warehouse layout, spelled once, and the staging area that write-audit-publish goes through.
+
+Published (the data contract): ``<warehouse>/<asset>/date=YYYY-MM-DD/data.parquet``.
+Staged: ``<warehouse>/_staging/<run id>/<asset>/date=YYYY-MM-DD/data.parquet``, beside an
+``owner.json`` naming the run's host and process. Readers never look under ``_staging`` (it is no
+asset's folder, and Hive-style readers skip names that start with ``_``), and a run reads only
+its own staging, by run id.
+
+A run stages each day as it computes it, audits the day from the staged file and frees it before
+the next day, so its memory is that of one day whatever the range. Once every blocking check of
+the step has passed, each staged object is published by `Store.publish_staged` (a rename on disk,
+a server-side copy on an object store: one day of one asset at a time, each atomic). A step that
+fails removes its staging; staging left by a killed run is removed by a later run (`sweep`).
+"""
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import dagster as dg
+import polars as pl
+
+from pipeline_assets.storage import Store
+
+DATA_FILE = "data.parquet"
+STAGING = "_staging"
+OWNER_FILE = "owner.json"
+# Staging of a run still marked in progress is kept unless its owner is gone: same host and a
+# dead process, or (a pod that vanished without the run being marked failed) untouched this long.
+ABANDONED_AFTER_SECONDS = 24 * 3600
+
+
+def partition_prefix(asset: str, partition_key: str) -> str:
+    return f"{asset}/date={partition_key}"
+
+
+def partition_file(asset: str, partition_key: str) -> str:
+    return f"{partition_prefix(asset, partition_key)}/{DATA_FILE}"
+
+
+class MissingPartitionsError(dg.Failure):
+    """An upstream partition the step needs was never published (retrying cannot help)."""
+
+    def __init__(self, description: str):
+        super().__init__(description=description, allow_retries=False)
+
+
+def scan_partitions(store: Store, asset: str, partition_keys: Iterable[str]) -> dict[str, pl.LazyFrame]:
+    """A lazy scan per published partition; any missing day fails, naming every missing day."""
+    files = {
+        key: [f.key for f in store.list_files(partition_prefix(asset, key), suffixes=(".parquet",))]
+        for key in partition_keys
+    }
+    missing = [key for key, keys in files.items() if not keys]
+    if missing:
+        raise MissingPartitionsError(
+            f"{asset} has no published partition for {', '.join(missing)} under {store.uri(asset)}: "
+            f"materialise {asset} for {'that day' if len(missing) == 1 else 'those days'} first"
+        )
+    return {key: store.scan_parquet(keys) for key, keys in files.items()}
+
+
+@dataclass(frozen=True)
+class StagedPartition:
+    asset: str
+    partition_key: str
+    staged_key: str
+    rows: int
+    size_bytes: int
+
+    @property
+    def published_key(self) -> str:
+        return partition_file(self.asset, self.partition_key)
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """What a step hands its IO manager: one asset's audited days, staged, ready to publish."""
+
+    asset: str
+    run_id: str
+    partitions: tuple[StagedPartition, ...]
+
+
+class RunStaging:
+    """One run's staging area in the warehouse."""
+
+    def __init__(self, store: Store, run_id: str):
+        self.store, self.run_id = store, run_id
+        self.prefix = f"{STAGING}/{run_id}"
+
+    def claim(self) -> None:
+        """Record who owns this staging, so that a later run can tell abandoned staging from live."""
+        owner = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()}
+        self.store.write_bytes(f"{self.prefix}/{OWNER_FILE}", json.dumps(owner).encode())
+
+    def stage(self, asset: str, partition_key: str, frame: pl.DataFrame) -> StagedPartition:
+        key = f"{self.prefix}/{partition_file(asset, partition_key)}"
+        size = self.store.write_parquet(key, frame)
+        return StagedPartition(asset, partition_key, key, frame.height, size)
+
+    def scan(self, staged: StagedPartition) -> pl.LazyFrame:
+        return self.store.scan_parquet([staged.staged_key])
+
+    def discard(self) -> None:
+        self.store.delete_prefix(self.prefix)
+
+
+def publish(store: Store, table: StagedTable) -> None:
+    """Move every staged day of ``table`` into place, then drop what else its prefix held."""
+    for staged in table.partitions:
+        store.publish_staged(staged.staged_key, staged.published_key)
+        # Objects of an earlier layout or writer are removed only after the new version is in
+        # place, so the partition never reads as empty.
+        prefix = partition_prefix(staged.asset, staged.partition_key)
+        stale = [f.key for f in store.list_files(prefix, suffixes=(".parquet",)) if f.name != DATA_FILE]
+        store.delete(stale)
+    store.delete_prefix(f"{STAGING}/{table.run_id}/{table.asset}")
+
+
+def sweep(store: Store, run_id: str, is_in_progress: Callable[[str], bool]) -> list[str]:
+    """Remove the staging of every other run that is over or whose owner is gone; returns their ids."""
+    removed = []
+    for other in store.list_children(STAGING):
+        if other == run_id or (is_in_progress(other) and _owner_alive(store, other)):
+            continue
+        store.delete_prefix(f"{STAGING}/{other}")
+        removed.append(other)
+    return removed
+
+
+def _owner_alive(store: Store, run_id: str) -> bool:
+    try:
+        owner = json.loads(store.read_bytes(f"{STAGING}/{run_id}/{OWNER_FILE}"))
+    except Exception:  # noqa: BLE001 - no readable owner: judge by the run's status alone
+        return True
+    if time.time() - float(owner.get("started", 0)) > ABANDONED_AFTER_SECONDS:
+        return False
+    if owner.get("host") == socket.gethostname():
+        try:
+            os.kill(int(owner["pid"]), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, ValueError, KeyError):
+            return True
+    return True
