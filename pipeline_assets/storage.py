@@ -185,6 +185,18 @@ class Store:
         except FileNotFoundError:
             pass
 
+    def remove_empty_folders(self, prefix: str) -> None:
+        """On disk, remove ``prefix`` and its parents while empty (object stores have no folders)."""
+        if not self.is_local:
+            return
+        path = self.path(prefix)
+        while path.startswith(self.root + "/"):
+            try:
+                os.rmdir(path)
+            except OSError:  # not empty, or already gone
+                return
+            path = path.rsplit("/", 1)[0]
+
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
             try:

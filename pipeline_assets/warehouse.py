@@ -105,8 +105,15 @@ class RunStaging:
     def scan(self, staged: StagedPartition) -> pl.LazyFrame:
         return self.store.scan_parquet([staged.staged_key])
 
-    def discard(self) -> None:
-        self.store.delete_prefix(self.prefix)
+    def discard(self, asset: str) -> None:
+        self.store.delete_prefix(f"{self.prefix}/{asset}")
+        self.release()
+
+    def release(self) -> None:
+        """Drop the owner record once nothing else is staged (each step claims it again)."""
+        if self.store.list_children(self.prefix) == [OWNER_FILE]:
+            self.store.delete([f"{self.prefix}/{OWNER_FILE}"])
+            self.store.remove_empty_folders(self.prefix)
 
 
 def publish(store: Store, table: StagedTable) -> None:
@@ -118,7 +125,9 @@ def publish(store: Store, table: StagedTable) -> None:
         prefix = partition_prefix(staged.asset, staged.partition_key)
         stale = [f.key for f in store.list_files(prefix, suffixes=(".parquet",)) if f.name != DATA_FILE]
         store.delete(stale)
-    store.delete_prefix(f"{STAGING}/{table.run_id}/{table.asset}")
+    staging = RunStaging(store, table.run_id)
+    store.delete_prefix(f"{staging.prefix}/{table.asset}")
+    staging.release()
 
 
 def sweep(store: Store, run_id: str, is_in_progress: Callable[[str], bool]) -> list[str]:

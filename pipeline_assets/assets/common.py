@@ -90,7 +90,7 @@ class WriteAuditPublish:
     def __exit__(self, error_type, error, traceback) -> None:
         if error_type is not None:  # a failed check, a crash, or the step being stopped
             for asset in self.models:
-                self.staging.store.delete_prefix(f"{self.staging.prefix}/{asset}")
+                self.staging.discard(asset)
 
     def day(
         self,

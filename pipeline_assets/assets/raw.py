@@ -11,8 +11,15 @@ from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, 
 from pipeline_assets.resources import EVENTS, LandingZone, Warehouse, day_prefix
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
-from pipeline_assets.transforms.ingest import SOURCE_FILE, SOURCE_LINE, LandingFileError, ParsedFile, parse_landing_file
-from pipeline_assets.transforms.landing_count import count_landing_records
+from pipeline_assets.transforms.ingest import (
+    SOURCE_FILE,
+    SOURCE_LINE,
+    LandingFileError,
+    ParsedFile,
+    decompressed,
+    parse_content,
+)
+from pipeline_assets.transforms.landing_count import count_records
 
 
 @dataclass(frozen=True)
@@ -26,10 +33,10 @@ def read_landing_files(
 ) -> LandingRead:
     parsed, counted = [], 0
     for file in files:
-        data = landing.read(file)
         try:
-            parsed.append(parse_landing_file(file.key, data))
-            counted += count_landing_records(file.key, data)
+            content = decompressed(file.key, landing.read(file))
+            parsed.append(parse_content(file.key, content))
+            counted += count_records(file.key, content)
         except LandingFileError as error:
             raise dg.Failure(f"{landing.uri(file.key)}: {error}", allow_retries=False) from None
         context.log.debug(f"{file.key}: {parsed[-1].record_count} records")

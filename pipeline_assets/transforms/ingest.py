@@ -85,8 +85,13 @@ def landing_format(name: str) -> str:
 
 def parse_landing_file(name: str, data: bytes) -> ParsedFile:
     """Parse one landing file; ``name`` is its key in the landing zone (kept on every record)."""
+    return parse_content(name, decompressed(name, data))
+
+
+def parse_content(name: str, content: bytes) -> ParsedFile:
+    """Parse a landing file's `decompressed` content."""
     parse = _parse_csv if landing_format(name) == "csv" else _parse_jsonl
-    return parse(name, decompressed(name, data))
+    return parse(name, content)
 
 
 # -- splitting bytes into records ----------------------------------------------------------------

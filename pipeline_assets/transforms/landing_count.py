@@ -19,32 +19,42 @@ import numpy as np
 
 from pipeline_assets.transforms.ingest import decompressed, landing_format
 
-BLOCK = 1 << 24  # 16 MiB
+BLOCK = 1 << 22  # 4 MiB
 _QUOTE, _COMMA, _CR, _LF = (ord(c) for c in '",\r\n')
-_SPACE = np.zeros(256, dtype=bool)
-_SPACE[list(b" \t\r\n\f\v")] = True
 
 
 def count_landing_records(name: str, data: bytes) -> int:
-    content = np.frombuffer(decompressed(name, data), dtype=np.uint8)
+    return count_records(name, decompressed(name, data))
+
+
+def count_records(name: str, content: bytes) -> int:
+    """Records in a landing file's `decompressed` content."""
+    buffer = np.frombuffer(content, dtype=np.uint8)
     if landing_format(name) == "jsonl":
-        return _count_json_lines(content)
-    return max(_count_csv_rows(content) - 1, 0)  # less the header
+        return _count_json_lines(buffer)
+    return max(_count_csv_rows(buffer) - 1, 0)  # less the header
 
 
 def _count_json_lines(content: np.ndarray) -> int:
-    """Lines holding a visible byte: at each line feed, did the count of visible bytes grow?"""
-    lines, visible_before = 0, 0  # visible bytes up to the end of the previous line
-    seen = 0
+    """Lines holding a visible byte: those whose first visible byte comes before their line feed."""
+    lines, carried = 0, False  # carried: the line running into this block already holds text
     for start in range(0, len(content), BLOCK):
         block = content[start : start + BLOCK]
-        visible_so_far = np.cumsum(~_SPACE[block], dtype=np.int64) + seen
-        at_line_ends = visible_so_far[block == _LF]
-        lines += int(np.count_nonzero(np.diff(at_line_ends, prepend=visible_before)))
-        if at_line_ends.size:
-            visible_before = int(at_line_ends[-1])
-        seen = int(visible_so_far[-1])
-    return lines + (seen > visible_before)  # a last line without a line feed
+        visible = np.flatnonzero(~_is_space(block))
+        line_feeds = np.flatnonzero(block == _LF)
+        segment_starts = np.concatenate(([0], line_feeds + 1))
+        segment_ends = np.concatenate((line_feeds, [len(block)]))
+        first = np.searchsorted(visible, segment_starts)
+        holds_text = first < len(visible)
+        holds_text[holds_text] = visible[first[holds_text]] < segment_ends[holds_text]
+        holds_text[0] |= carried
+        lines += int(np.count_nonzero(holds_text[:-1]))  # the segments a line feed ends
+        carried = bool(holds_text[-1])
+    return lines + carried  # a last line without a line feed
+
+
+def _is_space(block: np.ndarray) -> np.ndarray:
+    return (block == 32) | ((block >= 9) & (block <= 13))  # space, \t \n \v \f \r
 
 
 def _count_csv_rows(content: np.ndarray) -> int:
@@ -53,20 +63,22 @@ def _count_csv_rows(content: np.ndarray) -> int:
     padded = np.concatenate(([_LF, _LF], content, [_LF]))  # a line feed stands before and after the file
     for start in range(0, len(content), BLOCK):
         window = padded[start : start + BLOCK + 3]  # two bytes of look-behind, one of look-ahead
-        block, before, before2, after = window[2:-1], window[1:-2], window[:-3], window[3:]
-        quote = block == _QUOTE
+        block = window[2:-1]
+        quotes = np.flatnonzero(block == _QUOTE)
+        before, after = window[quotes + 1], window[quotes + 3]
         stray = (
-            quote
-            & (before != _COMMA) & (before != _LF) & (before != _QUOTE)
+            (before != _COMMA) & (before != _LF) & (before != _QUOTE)
             & (after != _COMMA) & (after != _CR) & (after != _LF) & (after != _QUOTE)
         )  # fmt: skip
-        parity = (np.cumsum(quote & ~stray, dtype=np.int64) + inside) % 2
-        ends = (block == _LF) & (parity == 0)
-        empty = ends & ((before == _LF) | ((before == _CR) & (before2 == _LF)))
-        rows += int(ends.sum() - empty.sum())
-        if ends.any():
-            last_end = start + int(np.flatnonzero(ends)[-1])
-        inside = int(parity[-1])
+        toggles = quotes[~stray]
+        line_feeds = np.flatnonzero(block == _LF)
+        ends = line_feeds[(np.searchsorted(toggles, line_feeds) + inside) % 2 == 0]
+        previous = window[ends + 1]  # the byte before each row end, and the one before that
+        empty = (previous == _LF) | ((previous == _CR) & (window[ends] == _LF))
+        rows += len(ends) - int(np.count_nonzero(empty))
+        if len(ends):
+            last_end = start + int(ends[-1])
+        inside = (inside + len(toggles)) % 2
     tail = content[last_end + 1 :]
     if tail.size and not (tail.size == 1 and tail[0] == _CR):
         rows += 1
