@@ -35,8 +35,28 @@ CLEAN_COLUMNS = {
 FX_RATE_COLUMNS = {"currency": pl.String, "usd_per_unit": pl.Float64, SOURCE_FILE: pl.String, SOURCE_LINE: pl.Int64}
 REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
 
-_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
-_HAS_OFFSET = r"(?:Z|z|[+-]\d{2}:?\d{2})$"
+# event_ts: "ISO-8601 timestamp with offset or Z". Accepted spellings of an instant (the grammar and
+# its reasons are in pipeline_assets_tests/reference_parsing.py, section 3, with a Python reference):
+#   date and time both extended (2024-03-01T12:34:56) or both basic (20240301T123456); separator
+#   "T", "t" or a space (RFC 3339 5.6 allows lower case and, for readability, a space); time to the
+#   second, minute or hour (reduced precision); with seconds, a fraction of any number of digits
+#   after "." or ",", TRUNCATED to the microsecond; then Z, z, ±hh, ±hhmm or ±hh:mm (offset <= 23:59).
+# Ordinal/week dates, fractions of hours or minutes, hour 24 and leap second 60 (a Datetime cannot
+# hold it) are not accepted.
+# Only ASCII digits ([0-9]: the regex engine's \d is Unicode). The parts are matched once, rebuilt
+# as one canonical local spelling parsed by _TIMESTAMP_FORMAT (which validates the calendar), and
+# the offset is subtracted as a duration.
+_TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S%.f"
+_ISO_INSTANT = (
+    r"^(?:(?P<Y>[0-9]{4})-(?P<mo>[0-9]{2})-(?P<d>[0-9]{2})[Tt ]"
+    r"(?P<H>[0-9]{2})(?::(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2})(?:[.,](?P<f>[0-9]+))?)?)?"
+    r"|(?P<bY>[0-9]{4})(?P<bmo>[0-9]{2})(?P<bd>[0-9]{2})[Tt ]"
+    r"(?P<bH>[0-9]{2})(?:(?P<bM>[0-9]{2})(?:(?P<bS>[0-9]{2})(?:[.,](?P<bf>[0-9]+))?)?)?)"
+    r"(?:(?P<z>[Zz])|(?P<sign>[+-])(?P<oh>[0-9]{2})(?::?(?P<om>[0-9]{2}))?)$"
+)
+# Ends like an offset: Z/z, ±hhmm or ±hh:mm, or ±hh right after a time (so that a date alone,
+# "2024-03-01", has no offset rather than "-01").
+_HAS_OFFSET = r"(?:[Zz]|[+-][0-9]{2}:?[0-9]{2}|[Tt ][0-9:.,]*[+-][0-9]{2})$"
 
 
 @dataclass(frozen=True)
@@ -130,9 +150,7 @@ def _typed(raw: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> pl.LazyFrame
         texts.with_columns(
             pl.lit(day).alias("date"),
             pl.col("user_id").cast(pl.Int64, strict=False).alias("_user_id"),
-            pl.col("event_ts")
-            .str.to_datetime(_TIMESTAMP_FORMAT, time_unit="us", time_zone="UTC", strict=False)
-            .alias("_event_ts"),
+            _utc_instant("event_ts").alias("_event_ts"),
             pl.when(is_purchase).then(_finite_decimal("amount")).alias("_amount"),
             pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
         )
@@ -143,10 +161,47 @@ def _typed(raw: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> pl.LazyFrame
     )
 
 
+def _utc_instant(column: str) -> pl.Expr:
+    """The UTC instant an accepted ISO-8601 spelling means (see _ISO_INSTANT), or null."""
+    parts = pl.col(column).str.extract_groups(_ISO_INSTANT)
+
+    def part(name: str, default: str | None = None) -> pl.Expr:  # the extended or the basic spelling's
+        value = pl.coalesce(parts.struct.field(name), parts.struct.field(f"b{name}"))
+        return value if default is None else value.fill_null(default)
+
+    fraction = part("f", "").str.slice(0, 6).str.pad_end(6, "0")  # truncated to the microsecond
+    second = part("S", "00")
+    second = pl.when(second < "60").then(second)  # the parser would take a leap second as the next minute
+    local = pl.concat_str(
+        part("Y"), pl.lit("-"), part("mo"), pl.lit("-"), part("d"), pl.lit("T"),
+        part("H"), pl.lit(":"), part("M", "00"), pl.lit(":"), second, pl.lit("."), fraction,
+    ).str.to_datetime(_TIMESTAMP_FORMAT, time_unit="us", strict=False)  # fmt: skip
+    hours = parts.struct.field("oh").cast(pl.Int64)
+    minutes = parts.struct.field("om").cast(pl.Int64).fill_null(0)
+    sign = pl.when(parts.struct.field("sign") == "-").then(-1).otherwise(1)
+    offset_minutes = (
+        pl.when(parts.struct.field("z").is_not_null())
+        .then(0)
+        .when((hours <= 23) & (minutes <= 59))
+        .then(sign * (hours * 60 + minutes))
+    )
+    return (local - pl.duration(minutes=offset_minutes)).dt.replace_time_zone("UTC")
+
+
+# A decimal (amount, usd_per_unit): a finite number in base-10 positional notation with an optional
+# power-of-ten exponent, i.e. the JSON number grammar widened as CSV tools write numbers (a leading
+# "+", leading zeros, ".5", "5."), ASCII digits only, surrounding whitespace trimmed. "1e3" and
+# "3.93e-05" are decimals (Python, pandas and JSON encoders write small rates that way); "1,5",
+# "1_000", "0x10", "NaN", "inf" and values beyond Float64 ("1e400") are not. Details and a Python
+# reference: pipeline_assets_tests/reference_parsing.py, section 4.
+_DECIMAL = r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
 def _finite_decimal(column: str) -> pl.Expr:
-    """A decimal, or null for text that is not one (including "NaN" and "inf", which Float64 takes)."""
-    value = pl.col(column).str.strip_chars().cast(pl.Float64, strict=False)
-    return pl.when(value.is_finite()).then(value)
+    """A decimal (see _DECIMAL) as the nearest Float64, or null for text that is not one."""
+    text = pl.col(column).str.strip_chars()
+    value = text.cast(pl.Float64, strict=False)
+    return pl.when(text.str.contains(_DECIMAL) & value.is_finite()).then(value)
 
 
 def _reason(condition: pl.Expr, message: pl.Expr | str) -> pl.Expr:

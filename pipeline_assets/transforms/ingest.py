@@ -214,9 +214,10 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     header = _unique_names(next(csv.reader(io.StringIO(header_text, newline=""))))
     # One pass of one regex: the RFC 4180 grammar and the header's field count together.
     record = rf"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r?\n)*$"
-    good = records.texts(utf8).str.contains(record).fill_null(False).to_numpy()
+    good = utf8 & records.texts(utf8).str.contains(record).to_numpy()
     good[0] = False  # the header
-    table = _read_csv(records.only(good), header)
+    longest = int((records.ends - records.starts).max())
+    table = _read_csv(records.only(good), header, longest)
     _require_count(name, table.num_rows, good)
     parsed = pl.from_arrow(table)
     assert isinstance(parsed, pl.DataFrame)
@@ -237,12 +238,16 @@ def _csv_reason(text: str, expected_fields: int) -> str:
     return f"wrong field count: expected {expected_fields} fields, found {found}"
 
 
-def _read_csv(data: bytes, header: list[str]) -> pa.Table:
+def _read_csv(data: bytes, header: list[str], longest_record: int) -> pa.Table:
     if not data.strip(b"\r\n"):
         return pa.table({column: pa.array([], pa.string()) for column in header})
+    # A leading (empty, skipped) line: Arrow drops a byte-order mark at the very start of its
+    # input, which here would be the first value's own U+FEFF (the file's BOM is already gone).
+    # Its blocks must hold the longest record, or a large field "straddles two block boundaries".
+    block_size = max(1 << 20, 1 << (2 * longest_record).bit_length())
     return pa_csv.read_csv(
-        io.BytesIO(data),
-        read_options=pa_csv.ReadOptions(column_names=header, skip_rows=0),
+        io.BytesIO(b"\n" + data),
+        read_options=pa_csv.ReadOptions(column_names=header, block_size=block_size),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
             column_types={column: pa.string() for column in header},
@@ -265,11 +270,11 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
     # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
     good = (utf8 & (text.str.starts_with("{") & text.str.ends_with("}")).to_numpy())
     try:
-        table = _read_ndjson(records.only(good))
+        table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)
-    except (pl.exceptions.PolarsError, LandingFileError):
+    except (pl.exceptions.PolarsError, LandingFileError, ValueError):
         good &= text.str.json_path_match("$").is_not_null().to_numpy()
-        table = _read_ndjson(records.only(good))
+        table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)
     table = _keep_reserved(table).with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
     bad = ~good
@@ -279,13 +284,29 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
     return ParsedFile(_with_source(table, name), unparsable, len(records))
 
 
-def _read_ndjson(data: bytes) -> pl.DataFrame:
+def _read_ndjson(data: bytes, lines: pl.Series) -> pl.DataFrame:
+    """Every key of every line, each value as text: strings as they are, anything else as JSON.
+
+    ``lines`` holds the same records as ``data``, one per element, for the values Polars' reader
+    cannot give as text itself."""
     if not data.strip():
         return pl.DataFrame()
-    # Every key of every line (a full inference pass), then each value read as the JSON text
-    # Polars keeps for it (not a float cast): 5 stays "5" beside 6.5, objects keep only their own keys.
-    keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
-    return pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    try:  # every key of every line: a full inference pass
+        keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
+    except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
+        keys = list(dict.fromkeys(key for line in lines.to_list() for key in json.loads(line)))
+    # Read as text (not a float cast): 5 stays "5" beside 6.5; objects keep only their own keys.
+    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
+    # value whose line holds a backslash is taken again from its line, in Python: only those rows.
+    escaped = lines.str.contains("\\", literal=True)
+    for key in keys:
+        value = table[key]
+        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
+        if redo.any():
+            fixed = [json.dumps(json.loads(line)[key], ensure_ascii=False) for line in lines.filter(redo).to_list()]
+            table = table.with_columns(value.scatter(redo.arg_true(), pl.Series(fixed, dtype=pl.String)))
+    return table
 
 
 def _json_reason(text: str) -> str:
