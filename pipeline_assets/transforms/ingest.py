@@ -291,16 +291,18 @@ def _read_ndjson(data: bytes, lines: pl.Series) -> pl.DataFrame:
     cannot give as text itself."""
     if not data.strip():
         return pl.DataFrame()
-    try:  # every key of every line: a full inference pass
-        keys = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema().names()
+    try:  # every key of every line, and whether its values nest: a full inference pass
+        schema = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema()
+        keys, nested = schema.names(), [key for key, dtype in schema.items() if dtype.is_nested()]
     except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
         keys = list(dict.fromkeys(key for line in lines.to_list() for key in json.loads(line)))
+        nested = keys
     # Read as text (not a float cast): 5 stays "5" beside 6.5; objects keep only their own keys.
     table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
-    escaped = lines.str.contains("\\", literal=True)
-    for key in keys:
+    escaped = lines.str.contains("\\", literal=True) if nested else None
+    for key in nested:
         value = table[key]
         redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
         if redo.any():

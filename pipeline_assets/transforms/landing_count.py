@@ -60,7 +60,8 @@ def _is_space(block: np.ndarray) -> np.ndarray:
 def _count_csv_rows(content: np.ndarray) -> int:
     """Rows ended by a line feed outside quotes, less empty ones, plus a last row without one."""
     rows, inside, last_end = 0, 0, -1
-    padded = np.concatenate(([_LF, _LF], content, [_LF]))  # a line feed stands before and after the file
+    line_feed = np.array([_LF], dtype=np.uint8)  # one stands before and after the file
+    padded = np.concatenate((line_feed, line_feed, content, line_feed))
     for start in range(0, len(content), BLOCK):
         window = padded[start : start + BLOCK + 3]  # two bytes of look-behind, one of look-ahead
         block = window[2:-1]
