@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
 
+from pipeline_assets.schemas import TableModel
 from pipeline_assets.warehouse import StagedPartition
 
 PREVIEW_ROWS = 5
@@ -47,14 +47,10 @@ def partition_metadata(
     return metadata
 
 
-def model_column_schema(model: type[pa.DataFrameModel]) -> dg.TableSchema:
-    """A Pandera model as Dagster's column schema, descriptions included."""
-    columns = model.to_schema().columns
+def model_column_schema(model: TableModel) -> dg.TableSchema:
+    """A table model as Dagster's column schema, descriptions included."""
     return dg.TableSchema(
-        columns=[
-            dg.TableColumn(name, type=str(column.dtype), description=column.description or None)
-            for name, column in columns.items()
-        ]
+        columns=[dg.TableColumn(c.name, type=str(c.dtype), description=c.description) for c in model.columns]
     )
 
 

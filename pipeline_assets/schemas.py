@@ -1,92 +1,165 @@
-"""Pandera (polars backend) models of every checked table; their descriptions feed the UI schema."""
+"""Every checked table's columns and rules, in one place.
 
-import pandera.polars as pa
+The UI's column schema is read from here without Pandera; the Pandera schema that audits each
+partition (every row, not just the types) is built from the same declaration on first use.
+Importing Pandera brings pandas (about a second together), which every run, sensor tick and
+schedule tick would otherwise pay when the code location loads.
+"""
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
 import polars as pl
-from pandera.engines.polars_engine import Date, DateTime
 
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
 from pipeline_assets.transforms.clean import DEVICES, EVENT_TYPES
 
-UTC_TIMESTAMP = DateTime(time_zone="UTC", time_unit="us")
+UTC_TIMESTAMP = pl.Datetime("us", "UTC")
 
 
-class _Strict(pa.DataFrameModel):
-    class Config:
-        strict = True  # an unexpected or missing column is a failure, not a surprise downstream
-        ordered = False
+@dataclass(frozen=True)
+class Column:
+    name: str
+    dtype: pl.DataType
+    description: str
+    nullable: bool = False
+    unique: bool = False
+    checks: tuple[tuple[str, Any], ...] = ()  # (pandera.Check constructor, its argument)
 
 
-class CleanEvents(_Strict):
-    date: Date = pa.Field(description="Partition day (UTC).")
-    event_id: str = pa.Field(unique=True, description="Event id; one row per id (latest event_ts wins).")
-    user_id: pl.Int64 = pa.Field(gt=0, description="User id, > 0.")
-    session_id: str = pa.Field(description="Session id.")
-    event_type: str = pa.Field(isin=EVENT_TYPES, description="One of " + ", ".join(EVENT_TYPES) + ".")
-    event_ts: UTC_TIMESTAMP = pa.Field(description="Event time, UTC; on the partition day.")
-    amount: pl.Float64 = pa.Field(nullable=True, gt=0, description="Purchase amount in `currency`; null otherwise.")
-    currency: str = pa.Field(nullable=True, str_matches=r"^[A-Z]{3}$", description="ISO-4217 code of a purchase.")
-    usd_per_unit: pl.Float64 = pa.Field(nullable=True, gt=0, description="The day's USD rate of `currency`.")
-    amount_usd: pl.Float64 = pa.Field(nullable=True, gt=0, description="amount × usd_per_unit, for purchases.")
-    country: str = pa.Field(nullable=True, str_matches=r"^[A-Z]{2}$", description="ISO-3166 alpha-2, optional.")
-    device: str = pa.Field(nullable=True, isin=DEVICES, description="web, ios or android, optional.")
-    metadata: str = pa.Field(nullable=True, description="Free-form JSON object as text, optional.")
-    source_file: str = pa.Field(alias="_source_file", description="Landing file the record came from.")
-    source_line: pl.Int64 = pa.Field(alias="_source_line", ge=1, description="Line the record starts on.")
-
-    @pa.dataframe_check(error="event_ts is not on the partition day")
-    def event_on_partition_day(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(pl.col("event_ts").dt.date() == pl.col("date"))
-
-    @pa.dataframe_check(error="a purchase lacks amount_usd, or a non-purchase has one")
-    def amount_usd_only_for_purchases(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select((pl.col("event_type") == "purchase") == pl.col("amount_usd").is_not_null())
+@dataclass(frozen=True)
+class RowRule:
+    error: str
+    holds: pl.Expr  # true for each row that satisfies the rule
 
 
-class RejectedEvents(_Strict):
-    date: Date = pa.Field(description="Partition day (UTC).")
-    event_id: str = pa.Field(nullable=True, description="The record's event_id, when it had one.")
-    source_file: str = pa.Field(alias="_source_file", description="Landing file the record came from.")
-    source_line: pl.Int64 = pa.Field(alias="_source_line", ge=1, description="Line the record starts on.")
-    raw_record: str = pa.Field(description="The record as landed (JSON of its fields once parsed).")
-    reject_reason: str = pa.Field(str_length={"min_value": 1}, description="Every rule the record broke.")
+@dataclass(frozen=True, eq=False)
+class TableModel:
+    """A table's columns (no other column allowed, any order) and the rules its rows obey."""
+
+    name: str
+    columns: tuple[Column, ...]
+    unique: tuple[str, ...] = ()  # columns that together identify a row
+    rules: tuple[RowRule, ...] = ()
+
+    def validate(self, frame: pl.DataFrame, lazy: bool = False) -> pl.DataFrame:
+        """Pandera's validation of every row; raises pandera's SchemaError(s)."""
+        return _pandera_schema(self).validate(frame, lazy=lazy)
 
 
-class DailyUserMetrics(_Strict):
-    date: Date = pa.Field(description="Partition day (UTC).")
-    user_id: pl.Int64 = pa.Field(gt=0, description="User id.")
-    events: pl.UInt32 = pa.Field(ge=1, description="Clean events of the user that day.")
-    sessions: pl.UInt32 = pa.Field(ge=1, description="Distinct session_id.")
-    purchases: pl.UInt32 = pa.Field(ge=0, description="Purchase events.")
-    revenue_usd: pl.Float64 = pa.Field(ge=0, description="Sum of amount_usd; 0 when none.")
-    first_event_ts: UTC_TIMESTAMP = pa.Field(description="Earliest event_ts.")
-    last_event_ts: UTC_TIMESTAMP = pa.Field(description="Latest event_ts.")
+@functools.cache
+def _pandera_schema(model: TableModel):
+    import pandera.polars as pa
 
-    class Config:
-        unique = ["date", "user_id"]
+    def checks(column: Column) -> list:
+        return [
+            getattr(pa.Check, name)(**argument) if isinstance(argument, dict) else getattr(pa.Check, name)(argument)
+            for name, argument in column.checks
+        ]
 
-    @pa.dataframe_check(error="sessions > events, or first_event_ts after last_event_ts")
-    def consistent(cls, data: pa.PolarsData) -> pl.LazyFrame:
-        return data.lazyframe.select(
-            (pl.col("sessions") <= pl.col("events")) & (pl.col("first_event_ts") <= pl.col("last_event_ts"))
-        )
-
-
-class DailyEventSummary(_Strict):
-    date: Date = pa.Field(description="Partition day (UTC).")
-    event_type: str = pa.Field(isin=EVENT_TYPES, description="Event type present that day.")
-    events: pl.UInt32 = pa.Field(ge=1, description="Clean events of that type.")
-    users: pl.UInt32 = pa.Field(ge=1, description="Distinct users with that type.")
-    revenue_usd: pl.Float64 = pa.Field(ge=0, description="Sum of amount_usd; 0 for types without purchases.")
-
-    class Config:
-        unique = ["date", "event_type"]
-
-
-class RollingRevenue7d(_Strict):
-    date: Date = pa.Field(unique=True, description="Last day of the window.")
-    revenue_usd_7d: pl.Float64 = pa.Field(ge=0, description="Revenue (USD) of the 7 days ending `date`.")
-    active_users_7d: pl.UInt32 = pa.Field(ge=0, description="Distinct users of the 7 days ending `date`.")
-    window_start: Date = pa.Field(description="First day of the window.")
-    days_in_window: pl.UInt32 = pa.Field(
-        ge=1, le=ROLLING_WINDOW_DAYS, description="Window days on or after the start date (earlier count as empty)."
+    return pa.DataFrameSchema(
+        {
+            c.name: pa.Column(c.dtype, checks(c), nullable=c.nullable, unique=c.unique, description=c.description)
+            for c in model.columns
+        },
+        checks=[pa.Check(lambda data, rule=rule: data.lazyframe.select(rule.holds), error=rule.error) for rule in model.rules],
+        unique=list(model.unique) or None,
+        strict=True,  # an unexpected or missing column is a failure, not a surprise downstream
+        ordered=False,
+        name=model.name,
     )
+
+
+PARTITION_DAY = Column("date", pl.Date, "Partition day (UTC).")
+SOURCE_FILE = Column("_source_file", pl.String, "Landing file the record came from.")
+SOURCE_LINE = Column("_source_line", pl.Int64, "Line the record starts on.", checks=(("ge", 1),))
+
+CleanEvents = TableModel(
+    "CleanEvents",
+    (
+        PARTITION_DAY,
+        Column("event_id", pl.String, "Event id; one row per id (latest event_ts wins).", unique=True),
+        Column("user_id", pl.Int64, "User id, > 0.", checks=(("gt", 0),)),
+        Column("session_id", pl.String, "Session id."),
+        Column("event_type", pl.String, "One of " + ", ".join(EVENT_TYPES) + ".", checks=(("isin", EVENT_TYPES),)),
+        Column("event_ts", UTC_TIMESTAMP, "Event time, UTC; on the partition day."),
+        Column("amount", pl.Float64, "Purchase amount in `currency`; null otherwise.", True, checks=(("gt", 0),)),
+        Column("currency", pl.String, "ISO-4217 code of a purchase.", True, checks=(("str_matches", r"^[A-Z]{3}$"),)),
+        Column("usd_per_unit", pl.Float64, "The day's USD rate of `currency`.", True, checks=(("gt", 0),)),
+        Column("amount_usd", pl.Float64, "amount × usd_per_unit, for purchases.", True, checks=(("gt", 0),)),
+        Column("country", pl.String, "ISO-3166 alpha-2, optional.", True, checks=(("str_matches", r"^[A-Z]{2}$"),)),
+        Column("device", pl.String, "web, ios or android, optional.", True, checks=(("isin", DEVICES),)),
+        Column("metadata", pl.String, "Free-form JSON object as text, optional.", True),
+        SOURCE_FILE,
+        SOURCE_LINE,
+    ),
+    rules=(
+        RowRule("event_ts is not on the partition day", pl.col("event_ts").dt.date() == pl.col("date")),
+        RowRule(
+            "a purchase lacks amount_usd, or a non-purchase has one",
+            (pl.col("event_type") == "purchase") == pl.col("amount_usd").is_not_null(),
+        ),
+    ),
+)
+
+RejectedEvents = TableModel(
+    "RejectedEvents",
+    (
+        PARTITION_DAY,
+        Column("event_id", pl.String, "The record's event_id, when it had one.", nullable=True),
+        SOURCE_FILE,
+        SOURCE_LINE,
+        Column("raw_record", pl.String, "The record as landed (JSON of its fields once parsed)."),
+        Column("reject_reason", pl.String, "Every rule the record broke.", checks=(("str_length", {"min_value": 1}),)),
+    ),
+)
+
+DailyUserMetrics = TableModel(
+    "DailyUserMetrics",
+    (
+        PARTITION_DAY,
+        Column("user_id", pl.Int64, "User id.", checks=(("gt", 0),)),
+        Column("events", pl.UInt32, "Clean events of the user that day.", checks=(("ge", 1),)),
+        Column("sessions", pl.UInt32, "Distinct session_id.", checks=(("ge", 1),)),
+        Column("purchases", pl.UInt32, "Purchase events.", checks=(("ge", 0),)),
+        Column("revenue_usd", pl.Float64, "Sum of amount_usd; 0 when none.", checks=(("ge", 0),)),
+        Column("first_event_ts", UTC_TIMESTAMP, "Earliest event_ts."),
+        Column("last_event_ts", UTC_TIMESTAMP, "Latest event_ts."),
+    ),
+    unique=("date", "user_id"),
+    rules=(
+        RowRule(
+            "sessions > events, or first_event_ts after last_event_ts",
+            (pl.col("sessions") <= pl.col("events")) & (pl.col("first_event_ts") <= pl.col("last_event_ts")),
+        ),
+    ),
+)
+
+DailyEventSummary = TableModel(
+    "DailyEventSummary",
+    (
+        PARTITION_DAY,
+        Column("event_type", pl.String, "Event type present that day.", checks=(("isin", EVENT_TYPES),)),
+        Column("events", pl.UInt32, "Clean events of that type.", checks=(("ge", 1),)),
+        Column("users", pl.UInt32, "Distinct users with that type.", checks=(("ge", 1),)),
+        Column("revenue_usd", pl.Float64, "Sum of amount_usd; 0 for types without purchases.", checks=(("ge", 0),)),
+    ),
+    unique=("date", "event_type"),
+)
+
+RollingRevenue7d = TableModel(
+    "RollingRevenue7d",
+    (
+        Column("date", pl.Date, "Last day of the window.", unique=True),
+        Column("revenue_usd_7d", pl.Float64, "Revenue (USD) of the 7 days ending `date`.", checks=(("ge", 0),)),
+        Column("active_users_7d", pl.UInt32, "Distinct users of the 7 days ending `date`.", checks=(("ge", 0),)),
+        Column("window_start", pl.Date, "First day of the window."),
+        Column(
+            "days_in_window",
+            pl.UInt32,
+            "Window days on or after the start date (earlier count as empty).",
+            checks=(("in_range", {"min_value": 1, "max_value": ROLLING_WINDOW_DAYS}),),
+        ),
+    ),
+)

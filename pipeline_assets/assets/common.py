@@ -5,13 +5,13 @@ from functools import partial
 from typing import Any
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
 
 from pipeline_assets.checks import SCHEMA_CHECK, check_outputs, record_evaluations, schema_evaluation
 from pipeline_assets.metadata import COLUMN_LINEAGE, COLUMN_SCHEMA, model_column_schema, partition_metadata
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
+from pipeline_assets.schemas import TableModel
 from pipeline_assets.warehouse import RunStaging, StagedPartition, StagedTable, sweep
 
 OWNERS = ["team:data-platform"]
@@ -35,7 +35,7 @@ daily_multi_asset = partial(
 def table_out(
     group: str,
     description: str,
-    model: type[pa.DataFrameModel] | None = None,
+    model: TableModel | None = None,
     lineage: dg.TableColumnLineage | None = None,
 ) -> dg.AssetOut:
     metadata: dict[str, Any] = {}
@@ -72,7 +72,7 @@ class WriteAuditPublish:
         self,
         context: dg.AssetExecutionContext,
         warehouse: Warehouse,
-        models: Mapping[str, type[pa.DataFrameModel] | None],
+        models: Mapping[str, TableModel | None],
     ):
         self.context = context
         selected = {key.to_user_string() for key in context.selected_asset_keys}
