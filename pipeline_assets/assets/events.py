@@ -66,8 +66,11 @@ def events(
     models = {RAW_EVENTS: None, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
     with WriteAuditPublish(context, warehouse, models) as wap:
         for partition_key, files in files_by_day.items():
-            day = _events_day(context, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at)
-            yield from wap.day(partition_key, *day)
+            # Passed on without a name here, so that nothing holds a day once it is staged.
+            yield from wap.day(
+                partition_key,
+                *_events_day(context, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at),
+            )
         yield from wap.outputs()
 
 

@@ -36,6 +36,8 @@ FX_RATE_COLUMNS = {"currency": pl.String, "usd_per_unit": pl.Float64, SOURCE_FIL
 REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
 ROW = "_row"  # a record's position in the day's raw records
 _TYPED = ("user_id", "event_ts", "amount", "currency")  # clean takes these from their typed "_" column
+# What the rules, the reasons and the clean table read: the clean columns, typed and as landed.
+_CHECKED_COLUMNS = (*(c for c in CLEAN_COLUMNS if c not in _TYPED), *_TYPED, *(f"_{c}" for c in _TYPED))
 
 # event_ts: "ISO-8601 timestamp with offset or Z". Accepted spellings of an instant (the grammar and
 # its reasons are in pipeline_assets_tests/reference_parsing.py, section 3, with a Python reference):
@@ -108,11 +110,11 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     tables come out in (source file, line) order.
     """
     raw = raw.with_row_index(ROW)
-    # One pass types every record and tells whether it breaks any rule; the reasons and the
-    # record as landed are then worked out for the few that do.
-    typed = _with_every_timestamp_spelling(_typed(raw, _rates(fx_rates), day).collect())
-    checked = typed.with_columns(_breaks_a_rule().alias("_invalid"))
-    valid = checked.filter(~pl.col("_invalid"))
+    # One pass types every record, keeping only what the rules and the clean table read, and
+    # tells whether it breaks any rule; the reasons and the record as landed are then worked out
+    # for the few that do.
+    typed = _typed(raw, _rates(fx_rates), day).select(ROW, *_CHECKED_COLUMNS).collect()
+    checked = _with_every_timestamp_spelling(typed).with_columns(_breaks_a_rule().alias("_invalid"))
     invalid = checked.filter(pl.col("_invalid")).with_columns(_reject_reason().alias("reject_reason"))
     # The record as landed: every column, extras included, before any trimming.
     landed = pl.struct(pl.exclude(ROW, "date", *RAW_LINEAGE_COLUMNS)).struct.json_encode().alias("raw_record")
@@ -125,19 +127,25 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     ).sort([SOURCE_FILE, SOURCE_LINE])
     # One row per event_id: the latest event_ts wins, ties go to the last by (source file, line).
     # Only re-sent ids need sorting; the rest pass as they are.
-    resent = valid["event_id"].is_duplicated()
-    winners = (
-        valid.filter(resent).sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE]).unique("event_id", keep="last")
+    valid = ~pl.col("_invalid")
+    flags = checked.select(
+        valid.alias("valid"), (valid & pl.when(valid).then(pl.col("event_id")).is_duplicated()).alias("resent")
     )
+    winners = (
+        checked.filter(flags["resent"])
+        .sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE])
+        .unique("event_id", keep="last")
+    )
+    keep = flags["valid"] & (~flags["resent"] | checked[ROW].is_in(winners[ROW].implode()))
     clean = (
-        valid.filter(~resent | pl.col(ROW).is_in(winners[ROW].implode()))
+        checked.filter(keep)
         .select(*(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS))
         .sort([SOURCE_FILE, SOURCE_LINE])
     )
     return CleanDay(
         clean=clean,
         rejected=rejected.cast(REJECTED_COLUMNS),  # type: ignore[arg-type]
-        duplicates_removed=valid.height - clean.height,
+        duplicates_removed=int(flags["valid"].sum()) - clean.height,
     )
 
 

@@ -301,12 +301,19 @@ def _read_ndjson(data: bytes, lines: pl.Series) -> pl.DataFrame:
     table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
-    escaped = lines.str.contains("\\", literal=True) if nested else None
-    for key in nested:
+    # A text column may hold nested values too (a key that is text on some lines); there the line
+    # itself says whether the key's value opens an object or array.
+    escaped = lines.str.contains("\\", literal=True)
+    for key in keys:
         value = table[key]
-        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
+        redo = (value.str.starts_with("{") | value.str.starts_with("[")) & escaped
+        spelled = json.dumps(key)
+        if key not in nested and spelled == f'"{key}"':
+            redo &= lines.str.contains(re.escape(spelled) + r"\s*:\s*[\[{]")
+        redo = redo.fill_null(False)
         if redo.any():
-            fixed = [json.dumps(json.loads(line)[key], ensure_ascii=False) for line in lines.filter(redo).to_list()]
+            values = [json.loads(line)[key] for line in lines.filter(redo).to_list()]
+            fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
             table = table.with_columns(value.scatter(redo.arg_true(), pl.Series(fixed, dtype=pl.String)))
     return table
 
