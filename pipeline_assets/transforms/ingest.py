@@ -148,11 +148,18 @@ class _Records:
             for s, e in zip(self.starts[mask].tolist(), self.ends[mask].tolist(), strict=True)
         ]
 
-    def only(self, mask: np.ndarray) -> bytes:
-        """The selected records, each ended by a line feed: what the bulk readers take."""
+    def only(self, mask: np.ndarray, after_line_feed: bool = False) -> memoryview:
+        """The selected records, each ended by a line feed: what the bulk readers take. With
+        ``after_line_feed``, a line feed comes first. Usually a view of the file, not a copy."""
         first = int(np.argmax(mask)) if mask.any() else len(mask)
+        if first == len(mask):
+            return memoryview(b"")
         if mask[first:].all() and not self.has_blank_lines:  # the usual case: all after the header
-            return self.data[self.starts[first] :] if first < len(mask) else b""
+            # A record starts just after a line feed, which the view can take along.
+            lead = 1 if after_line_feed and self.starts[first] > 0 else 0
+            prefix = b"\n" if after_line_feed and not lead else b""
+            view = memoryview(self.data)[int(self.starts[first]) - lead :]
+            return memoryview(prefix + view) if prefix else view
         starts, ends = self.starts[mask], self.ends[mask]
         size = len(self.data)
         # +1 where a kept span starts, -1 after its line-end byte: a running sum marks kept bytes.
@@ -163,7 +170,7 @@ class _Records:
         terminated = ends < size
         line_end_at = np.cumsum(ends - starts + terminated) - 1
         kept[line_end_at[terminated]] = LF  # the CR of a CRLF, or the LF itself
-        return kept.tobytes()
+        return memoryview((b"\n" if after_line_feed else b"") + kept.tobytes())
 
 
 def _split(data: bytes, quoted: bool) -> _Records:
@@ -217,7 +224,10 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     good = utf8 & records.texts(utf8).str.contains(record).to_numpy()
     good[0] = False  # the header
     longest = int((records.ends - records.starts).max())
-    table = _read_csv(records.only(good), header, longest)
+    if good.any():
+        table = _read_csv(records.only(good, after_line_feed=True), header, longest)
+    else:
+        table = pa.table({column: pa.array([], pa.string()) for column in header})
     _require_count(name, table.num_rows, good)
     parsed = pl.from_arrow(table)
     assert isinstance(parsed, pl.DataFrame)
@@ -238,15 +248,14 @@ def _csv_reason(text: str, expected_fields: int) -> str:
     return f"wrong field count: expected {expected_fields} fields, found {found}"
 
 
-def _read_csv(data: bytes, header: list[str], longest_record: int) -> pa.Table:
-    if not data.strip(b"\r\n"):
-        return pa.table({column: pa.array([], pa.string()) for column in header})
-    # A leading (empty, skipped) line: Arrow drops a byte-order mark at the very start of its
-    # input, which here would be the first value's own U+FEFF (the file's BOM is already gone).
-    # Its blocks must hold the longest record, or a large field "straddles two block boundaries".
+def _read_csv(data: memoryview, header: list[str], longest_record: int) -> pa.Table:
+    """``data`` starts with an empty line (skipped): Arrow drops a byte-order mark at the very
+    start of its input, which would otherwise be the first value's own U+FEFF (the file's BOM is
+    already gone). Its blocks must hold the longest record, or a large field "straddles two block
+    boundaries"."""
     block_size = max(1 << 20, 1 << (2 * longest_record).bit_length())
     return pa_csv.read_csv(
-        io.BytesIO(b"\n" + data),
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pa_csv.ReadOptions(column_names=header, block_size=block_size),
         parse_options=pa_csv.ParseOptions(newlines_in_values=True),
         convert_options=pa_csv.ConvertOptions(
@@ -284,11 +293,12 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
     return ParsedFile(_with_source(table, name), unparsable, len(records))
 
 
-def _read_ndjson(data: bytes, lines: pl.Series) -> pl.DataFrame:
+def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     """Every key of every line, each value as text: strings as they are, anything else as JSON.
 
     ``lines`` holds the same records as ``data``, one per element, for the values Polars' reader
     cannot give as text itself."""
+    data = bytes(data)
     if not data.strip():
         return pl.DataFrame()
     try:  # every key of every line, and whether its values nest: a full inference pass
