@@ -129,3 +129,11 @@ def gcs_server(_cloud_servers):
 @pytest.fixture(scope="session")
 def azure_server(_cloud_servers):
     return _server(_cloud_servers, "azure")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test against the local cloud servers is an integration test too: `-m "not integration"`
+    must start no server."""
+    for item in items:
+        if item.get_closest_marker("cloud") is not None and item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
