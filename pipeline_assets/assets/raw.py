@@ -23,7 +23,9 @@ from pipeline_assets.transforms.ingest import (
 from pipeline_assets.transforms.landing_count import count_records
 
 
-READ_THREADS = 3
+# One pool for the process, not one per day: C allocators keep an arena per thread, and fresh
+# threads every day would each fragment a fresh one (a range run's memory grew by the day).
+_READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="landing-reader")
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,7 @@ def read_landing_files(
     context: dg.AssetExecutionContext, landing: LandingZone, files: Sequence[StoredFile]
 ) -> LandingRead:
     """Parse and count every file, several at a time: Arrow, Polars and NumPy release the GIL."""
-    with ThreadPoolExecutor(max_workers=max(1, min(READ_THREADS, len(files)))) as pool:
-        read = list(pool.map(lambda file: _read_landing_file(landing, file), files))
+    read = list(_READERS.map(lambda file: _read_landing_file(landing, file), files))
     for file, (parsed, counted) in zip(files, read, strict=True):
         context.log.debug(f"{file.key}: {counted} records, {parsed.unparsable.height} unparsable")
     return LandingRead([parsed for parsed, _ in read], sum(counted for _, counted in read))
