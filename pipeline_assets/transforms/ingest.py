@@ -47,6 +47,7 @@ _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
 NOT_UTF8 = "record is not valid UTF-8"
+_PRINTS_AS_WRITTEN = (pl.String, pl.Int64, pl.Boolean, pl.Null)  # JSON values whose text survives typing
 
 
 class LandingFileError(ValueError):
@@ -301,14 +302,23 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     data = bytes(data)
     if not data.strip():
         return pl.DataFrame()
-    try:  # every key of every line, and whether its values nest: a full inference pass
-        schema = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema()
-        keys, nested = schema.names(), [key for key, dtype in schema.items() if dtype.is_nested()]
+    try:  # one full pass: every key of every line, each key's values typed by inference
+        inferred = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
+        keys, nested = inferred.columns, [key for key, dtype in inferred.schema.items() if dtype.is_nested()]
     except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
+        inferred = None
         keys = list(dict.fromkeys(key for line in lines.to_list() for key in json.loads(line)))
         nested = keys
-    # Read as text (not a float cast): 5 stays "5" beside 6.5; objects keep only their own keys.
-    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    # Text, integers and booleans print back as they were written; other keys are read again as
+    # text (not a float cast: 5 stays "5" beside 6.5; objects keep only their own keys).
+    again = keys if inferred is None else [k for k, t in inferred.schema.items() if t not in _PRINTS_AS_WRITTEN]
+    if inferred is not None and len(again) < len(keys):
+        table = inferred.with_columns(pl.col(key).cast(pl.String) for key in keys if key not in again)
+        if again:
+            text = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in again})
+            table = table.with_columns(text)
+    else:
+        table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
     # A text column may hold nested values too (a key that is text on some lines); there the line
