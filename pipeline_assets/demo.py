@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.checks import RECONCILIATION_CHECK
-from pipeline_assets.warehouse import partition_file
 from pipeline_assets.metadata import markdown_table
 from pipeline_assets.storage import Store
+from pipeline_assets.warehouse import partition_file
 
 PROGRESS_LOG_LEVEL = "INFO"
 

@@ -63,7 +63,10 @@ def _pandera_schema(model: TableModel):
             c.name: pa.Column(c.dtype, checks(c), nullable=c.nullable, unique=c.unique, description=c.description)
             for c in model.columns
         },
-        checks=[pa.Check(lambda data, rule=rule: data.lazyframe.select(rule.holds), error=rule.error) for rule in model.rules],
+        checks=[
+            pa.Check(lambda data, rule=rule: data.lazyframe.select(rule.holds), error=rule.error)
+            for rule in model.rules
+        ],
         unique=list(model.unique) or None,
         strict=True,  # an unexpected or missing column is a failure, not a surprise downstream
         ordered=False,

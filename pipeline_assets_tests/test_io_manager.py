@@ -6,9 +6,9 @@ import pytest
 from dagster._core.types.dagster_type import resolve_dagster_type
 
 from pipeline_assets.io_manager import ParquetWarehouseIOManager
-from pipeline_assets.warehouse import MissingPartitionsError
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.storage import Store
+from pipeline_assets.warehouse import MissingPartitionsError
 
 WINDOW = dg.PartitionKeyRange("2024-01-01", "2024-01-03")
 

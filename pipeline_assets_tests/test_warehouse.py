@@ -10,7 +10,15 @@ import time
 import polars as pl
 
 from pipeline_assets.storage import Store
-from pipeline_assets.warehouse import ABANDONED_AFTER_SECONDS, OWNER_FILE, STAGING, RunStaging, StagedTable, publish, sweep
+from pipeline_assets.warehouse import (
+    ABANDONED_AFTER_SECONDS,
+    OWNER_FILE,
+    STAGING,
+    RunStaging,
+    StagedTable,
+    publish,
+    sweep,
+)
 
 
 def _dead_pid() -> int:

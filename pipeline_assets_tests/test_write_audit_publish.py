@@ -50,7 +50,10 @@ def test_a_failed_check_on_one_day_publishes_no_day_of_the_range(pipeline, monke
     def broken_on_the_last_day(clean: pl.LazyFrame) -> pl.LazyFrame:
         summary = correct(clean)
         return summary.with_columns(
-            pl.when(pl.col("date") == pl.lit(DAYS[-1]).str.to_date()).then(-1.0).otherwise("revenue_usd").alias("revenue_usd")
+            pl.when(pl.col("date") == pl.lit(DAYS[-1]).str.to_date())
+            .then(-1.0)
+            .otherwise("revenue_usd")
+            .alias("revenue_usd")
         )
 
     monkeypatch.setattr(aggregates, "daily_event_summary", broken_on_the_last_day)
@@ -102,6 +105,9 @@ def test_a_parser_that_loses_a_record_fails_the_reconciliation_and_publishes_not
     assert not reconciliation.passed
     counts = {k: v.value for k, v in reconciliation.metadata.items()}
     files = len(pipeline.landing.list_files(f"events/date={DAYS[0]}"))
-    assert counts["landing_records"] == counts["clean_rows"] + counts["rejected_rows"] + counts["duplicates_removed"] + files
+    assert (
+        counts["landing_records"]
+        == counts["clean_rows"] + counts["rejected_rows"] + counts["duplicates_removed"] + files
+    )
     assert pipeline.files("clean_events") == [] and pipeline.files("raw_events") == []
     assert _staged_objects(pipeline) == []

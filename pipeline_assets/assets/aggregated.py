@@ -41,9 +41,7 @@ CLEAN = "clean_events"
     ins={CLEAN: dg.AssetIn()},
     check_specs=[schema_check_spec("daily_user_metrics", DailyUserMetrics)],
 )
-def daily_user_metrics(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]
-):
+def daily_user_metrics(context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]):
     with WriteAuditPublish(context, warehouse, {"daily_user_metrics": DailyUserMetrics}) as wap:
         for key in context.partition_keys:
             frame = aggregates.daily_user_metrics(clean_events[key]).collect()
@@ -71,9 +69,7 @@ def daily_user_metrics(
     ins={CLEAN: dg.AssetIn()},
     check_specs=[schema_check_spec("daily_event_summary", DailyEventSummary)],
 )
-def daily_event_summary(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]
-):
+def daily_event_summary(context: dg.AssetExecutionContext, warehouse: Warehouse, clean_events: dict[str, pl.LazyFrame]):
     with WriteAuditPublish(context, warehouse, {"daily_event_summary": DailyEventSummary}) as wap:
         for key in context.partition_keys:
             frame = aggregates.daily_event_summary(clean_events[key]).collect()

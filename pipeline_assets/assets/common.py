@@ -9,7 +9,13 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.checks import SCHEMA_CHECK, check_outputs, record_evaluations, schema_evaluation
-from pipeline_assets.metadata import COLUMN_LINEAGE, COLUMN_SCHEMA, PREVIEW_ROWS, model_column_schema, partition_metadata
+from pipeline_assets.metadata import (
+    COLUMN_LINEAGE,
+    COLUMN_SCHEMA,
+    PREVIEW_ROWS,
+    model_column_schema,
+    partition_metadata,
+)
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
@@ -115,7 +121,10 @@ class WriteAuditPublish:
                 evaluations.append(schema_evaluation(asset, model, audited, partition_key))
             key = dg.AssetKey(asset)
             metadata = partition_metadata(
-                audited, staged, self.staging.store.uri(staged.published_key), self.context.assets_def.metadata_by_key[key]
+                audited,
+                staged,
+                self.staging.store.uri(staged.published_key),
+                self.context.assets_def.metadata_by_key[key],
             )
             self.context.add_asset_metadata({**metadata, **(figures or {})}, asset_key=key, partition_key=partition_key)
             del audited

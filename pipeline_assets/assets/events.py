@@ -16,8 +16,8 @@ from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, 
 from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
 from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
 from pipeline_assets.resources import LandingZone, Warehouse
-from pipeline_assets.storage import StoredFile
 from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import EVENT_COLUMNS, INGESTED_AT, Reconciliation, clean_day, raw_event_columns
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile
 

@@ -22,7 +22,6 @@ from pipeline_assets.transforms.ingest import (
 )
 from pipeline_assets.transforms.landing_count import count_records
 
-
 # One pool for the process, not one per day: C allocators keep an arena per thread, and fresh
 # threads every day would each fragment a fresh one (a range run's memory grew by the day).
 _READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="landing-reader")
@@ -102,7 +101,9 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
                     f"fx rates for {partition_key} are unusable: " + "; ".join(problems[:20]), allow_retries=False
                 )
             frame = rates.select(
-                pl.lit(date.fromisoformat(partition_key)).alias("date"), pl.all(), pl.lit(ingested_at).alias(INGESTED_AT)
+                pl.lit(date.fromisoformat(partition_key)).alias("date"),
+                pl.all(),
+                pl.lit(ingested_at).alias(INGESTED_AT),
             )
             figures = {"files": len(files), "currencies": rates.height}
             yield from wap.day(partition_key, {"raw_fx_rates": frame}, figures=figures)

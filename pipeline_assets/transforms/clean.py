@@ -121,7 +121,9 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     landed_rows = raw.filter(pl.col(ROW).is_in(invalid[ROW].implode())).select(ROW, landed).collect()
     rejected = pl.concat(
         [
-            unparsable.collect().select(pl.lit(day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA),
+            unparsable.collect().select(
+                pl.lit(day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA
+            ),
             invalid.join(landed_rows, on=ROW, how="left").select(list(REJECTED_COLUMNS)),
         ]
     ).sort([SOURCE_FILE, SOURCE_LINE])
@@ -166,16 +168,20 @@ def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFram
     missing = [pl.lit(None, pl.String).alias(c) for c in EVENT_COLUMNS if c not in present]
     texts = raw.with_columns(*missing).with_columns(_blank_to_null(c) for c in EVENT_COLUMNS)
     is_purchase = pl.col("event_type") == "purchase"
-    return texts.with_columns(
-        pl.lit(day).alias("date"),
-        pl.col("user_id").cast(pl.Int64, strict=False).alias("_user_id"),
-        _common_utc_instant("event_ts").alias("_event_ts"),
-        pl.when(is_purchase).then(_finite_decimal("amount")).alias("_amount"),
-        pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
-    ).with_columns(
-        usd_per_unit=pl.col("_currency").replace_strict(rates, default=None, return_dtype=pl.Float64),
-    ).with_columns(
-        amount_usd=pl.when(is_purchase).then(pl.col("_amount") * pl.col("usd_per_unit")),
+    return (
+        texts.with_columns(
+            pl.lit(day).alias("date"),
+            pl.col("user_id").cast(pl.Int64, strict=False).alias("_user_id"),
+            _common_utc_instant("event_ts").alias("_event_ts"),
+            pl.when(is_purchase).then(_finite_decimal("amount")).alias("_amount"),
+            pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
+        )
+        .with_columns(
+            usd_per_unit=pl.col("_currency").replace_strict(rates, default=None, return_dtype=pl.Float64),
+        )
+        .with_columns(
+            amount_usd=pl.when(is_purchase).then(pl.col("_amount") * pl.col("usd_per_unit")),
+        )
     )
 
 

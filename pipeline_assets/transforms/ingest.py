@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
@@ -119,9 +118,7 @@ class _Records:
                 patched[start:end] = b" " * (end - start)
             data = bytes(patched)
         offsets = np.append(self.starts, len(data)).astype(np.int64)
-        spans = pa.Array.from_buffers(
-            pa.large_string(), len(self), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
+        spans = pa.Array.from_buffers(pa.large_string(), len(self), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
         return pl.Series("record", spans)
 
     def utf8_mask(self) -> np.ndarray:
@@ -278,7 +275,7 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
     # A line that cannot be an object (not "{...}") is refused without parsing; if a line that
     # looks like one still breaks the bulk read, Polars' JSON path match (null for anything that
     # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
-    good = (utf8 & (text.str.starts_with("{") & text.str.ends_with("}")).to_numpy())
+    good = utf8 & (text.str.starts_with("{") & text.str.ends_with("}")).to_numpy()
     try:
         table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)

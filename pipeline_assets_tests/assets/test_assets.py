@@ -47,7 +47,9 @@ def _materialise(asset, warehouse: Warehouse, landing: LandingZone | None = None
         "landing": landing or LandingZone(landing_url=warehouse.warehouse_url),
     }
     specs = [dg.AssetSpec(name, partitions_def=daily_partitions) for name in upstream]
-    return dg.materialize([asset, *specs], partition_key=DAY, resources=resources, raise_on_error=False, selection=[asset])
+    return dg.materialize(
+        [asset, *specs], partition_key=DAY, resources=resources, raise_on_error=False, selection=[asset]
+    )
 
 
 def _published(warehouse: Warehouse, asset: str) -> pl.DataFrame:
@@ -72,7 +74,9 @@ def test_daily_user_metrics_checks_then_outputs_the_day(warehouse):
 def test_daily_event_summary_has_one_row_per_type_present(warehouse):
     clean = _clean([(1, "a", "view", None), (2, "a", "view", None), (2, "b", "purchase", 4.5)])
     assert _materialise(daily_event_summary, warehouse, clean_events=clean).success
-    assert _published(warehouse, "daily_event_summary").select("event_type", "events", "users", "revenue_usd").rows() == [
+    assert _published(warehouse, "daily_event_summary").select(
+        "event_type", "events", "users", "revenue_usd"
+    ).rows() == [
         ("purchase", 1, 1, 4.5),
         ("view", 2, 2, 0.0),
     ]
@@ -111,7 +115,9 @@ def _fx_landing(tmp_path, rates_csv: str) -> LandingZone:
 
 
 def test_raw_fx_rates_types_the_landed_rates(tmp_path, warehouse):
-    assert _materialise(raw_fx_rates, warehouse, _fx_landing(tmp_path, "usd_per_unit,currency\r\n1.10, eur\r\n")).success
+    assert _materialise(
+        raw_fx_rates, warehouse, _fx_landing(tmp_path, "usd_per_unit,currency\r\n1.10, eur\r\n")
+    ).success
     frame = _published(warehouse, "raw_fx_rates")
     assert frame.select("currency", "usd_per_unit", "_source_line").rows() == [("EUR", 1.1, 2)]
 
