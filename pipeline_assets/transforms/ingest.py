@@ -27,9 +27,10 @@ import pyarrow.csv as pa_csv
 
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
 SOURCE_FILE, SOURCE_LINE, INGESTED_AT = "_source_file", "_source_line", "_ingested_at"
+EXTRA_COLUMNS = "_extra_columns"  # the raw layer's column of drifted fields (`raw_layer`)
 # Names the pipeline adds to every record; a landed column with one of them keeps its data as
 # "<name>_landed" instead of being overwritten.
-RESERVED_NAMES = ("date", SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
+RESERVED_NAMES = ("date", SOURCE_FILE, SOURCE_LINE, INGESTED_AT, EXTRA_COLUMNS)
 
 UNPARSABLE_SCHEMA = {
     SOURCE_FILE: pl.String,
@@ -326,7 +327,10 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
         redo = (value.str.starts_with("{") | value.str.starts_with("[")) & escaped
         spelled = json.dumps(key)
         if key not in nested and spelled == f'"{key}"':
-            redo &= lines.str.contains(re.escape(spelled) + r"\s*:\s*[\[{]")
+            # A line that does not spell the key plainly spells it with escapes ("\/" for "/"):
+            # only Python can tell what its value opens.
+            plain = lines.str.contains(spelled, literal=True)
+            redo &= lines.str.contains(re.escape(spelled) + r"\s*:\s*[\[{]") | ~plain
         redo = redo.fill_null(False)
         if redo.any():
             values = [json.loads(line)[key] for line in lines.filter(redo).to_list()]
