@@ -3,6 +3,7 @@
 pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out data/landing
 pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
 pipeline-assets ui        # dagster dev on the same instance as the demo
+pipeline-assets query "SELECT country, sum(amount_usd) FROM clean_events GROUP BY 1" --days 7
 """
 
 import argparse
@@ -34,10 +35,25 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("ui", help="start dagster dev on the demo's instance ($DAGSTER_HOME or .dagster)")
 
+    query = commands.add_parser(
+        "query",
+        help="run SQL over the warehouse, every table asset a table",
+        description="Run SQL (Polars' dialect) over the warehouse ($PIPELINE_WAREHOUSE_URL): every table "
+        "asset (raw_events, clean_events, daily_user_metrics, ...) is a table with a date column. "
+        "Only the partitions that --days or a filter on date keeps are read.",
+    )
+    query.add_argument("sql", help='for example "SELECT event_type, count(*) FROM clean_events GROUP BY 1"')
+    query.add_argument("--days", type=int, help="read only the last N days (ending --until)")
+    query.add_argument(
+        "--until", type=date.fromisoformat, help="last day of --days, YYYY-MM-DD (default: the latest published day)"
+    )
+    query.add_argument("--out", help="write the whole result to a .csv or .parquet file instead of printing it")
+    query.add_argument("--max-rows", type=int, default=50, help="rows printed (default 50)")
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
-    except (StorageError, ValueError) as error:  # bad settings or an unreachable store: say which
+    except (StorageError, ValueError) as error:  # bad settings, a bad query or an unreachable store: say which
         print(f"pipeline-assets {args.command}: {error}", file=sys.stderr)
         return 2
 
@@ -51,6 +67,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "demo":
         return _demo(args.days, args.rows_per_day)
+    if args.command == "query":
+        return _query(args)
     _use_project_instance()
     os.chdir(REPO_ROOT)
     os.execvp("dagster", ["dagster", "dev"])
@@ -61,6 +79,22 @@ def _generate(start: date, days: int, rows_per_day: int, out: str, seed: int = 7
     from pipeline_assets.generator import generate
 
     return generate(start, days, rows_per_day, out, seed=seed)
+
+
+def _query(args: argparse.Namespace) -> int:
+    from pipeline_assets.query import format_result, run_query, write_result
+    from pipeline_assets.storage import Store
+
+    store = Store(PipelineSettings.from_env().warehouse_url)
+    result = run_query(store, args.sql, days=args.days, until=args.until)
+    if result.window is not None:
+        print(f"days {result.window.first} to {result.window.last} of {store.uri()}", file=sys.stderr)
+    if args.out:
+        write_result(result.frame, args.out)
+        print(f"wrote {result.frame.height:,} rows to {args.out}", file=sys.stderr)
+    else:
+        print(format_result(result.frame, args.max_rows))
+    return 0
 
 
 def _use_project_instance() -> str:

@@ -110,11 +110,27 @@ class Store:
 
     def scan_parquet(self, keys: list[str]) -> pl.LazyFrame:
         """One lazy scan over the given Parquet objects, read by Polars' native (Rust) reader."""
+        return pl.scan_parquet([self.uri(k) for k in keys], **self._polars_options())
+
+    def scan_dataset(
+        self, prefix: str, schema: Mapping[str, pl.DataType], partitioning: Mapping[str, pl.DataType]
+    ) -> pl.LazyFrame:
+        """Every Parquet object under ``prefix`` as one Hive-partitioned scan: the files hold
+        ``schema``, the ``name=value`` folders give the ``partitioning`` columns, and a filter on
+        those skips whole folders."""
+        return pl.scan_parquet(
+            f"{self.uri(prefix)}/**/*.parquet",
+            schema=dict(schema),
+            hive_partitioning=True,
+            hive_schema=dict(partitioning),
+            **self._polars_options(),
+        )
+
+    def _polars_options(self) -> dict:
         if self.is_local:
-            return pl.scan_parquet([self.path(k) for k in keys])
+            return {}
         extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
-        options = {**self.options.polars, "max_retries": OBJECT_STORE_READ_RETRIES}
-        return pl.scan_parquet([self.uri(k) for k in keys], storage_options=options, **extra)
+        return {"storage_options": {**self.options.polars, "max_retries": OBJECT_STORE_READ_RETRIES}, **extra}
 
     # -- writing ------------------------------------------------------------------------------
     def write_parquet(self, key: str, frame: pl.DataFrame) -> int:

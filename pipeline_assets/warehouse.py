@@ -1,6 +1,10 @@
 """The warehouse layout, spelled once, and the staging area that write-audit-publish goes through.
 
-Published (the data contract): ``<warehouse>/<asset>/date=YYYY-MM-DD/data.parquet``.
+Published (the data contract): ``<warehouse>/<asset>/date=YYYY-MM-DD/data.parquet``. As Hive and
+Spark writers do, the partition column ``date`` lives in the prefix, not in the files: every
+partition of an asset then has the same schema, and pandas, pyarrow, Polars, DuckDB and Spark open
+``<warehouse>/<asset>/`` as one dataset. Tables are computed with ``date``; it is dropped when a day
+is staged and added back, from the prefix, whenever the project reads a partition.
 Staged: ``<warehouse>/_staging/<run id>/<asset>/date=YYYY-MM-DD/data.parquet``, beside an
 ``owner.json`` naming the run's host and process. Readers never look under ``_staging`` (it is no
 asset's folder, and Hive-style readers skip names that start with ``_``), and a run reads only
@@ -19,6 +23,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import dagster as dg
 import polars as pl
@@ -26,6 +31,7 @@ import polars as pl
 from pipeline_assets.storage import Store
 
 DATA_FILE = "data.parquet"
+PARTITION_COLUMN = "date"
 STAGING = "_staging"
 OWNER_FILE = "owner.json"
 # Staging of a run still marked in progress is kept unless its owner is gone: same host and a
@@ -39,6 +45,45 @@ def partition_prefix(asset: str, partition_key: str) -> str:
 
 def partition_file(asset: str, partition_key: str) -> str:
     return f"{partition_prefix(asset, partition_key)}/{DATA_FILE}"
+
+
+def asset_scan(store: Store, asset: str) -> pl.LazyFrame:
+    """Every published partition of ``asset`` as one Hive-partitioned scan; a filter on ``date``
+    prunes the partitions before any of their files is opened.
+
+    The schema is the latest partition's (every partition has the same one), so that not even the
+    first partition's footer is read when a filter leaves that partition out."""
+    days = published_days(store, asset)
+    latest = store.list_files(partition_prefix(asset, days[-1]), suffixes=(".parquet",)) if days else []
+    if not latest:
+        raise MissingPartitionsError(f"{asset} has no published partition under {store.uri(asset)}")
+    schema = store.scan_parquet([latest[0].key]).drop(PARTITION_COLUMN, strict=False).collect_schema()
+    scan = store.scan_dataset(asset, schema, partitioning={PARTITION_COLUMN: pl.Date})
+    return scan.select(PARTITION_COLUMN, pl.exclude(PARTITION_COLUMN))
+
+
+def published_days(store: Store, asset: str) -> list[str]:
+    """The partition keys that ``asset`` has published, in order."""
+    prefix = f"{PARTITION_COLUMN}="
+    return [name.removeprefix(prefix) for name in store.list_children(asset) if name.startswith(prefix)]
+
+
+def _file_frame(frame: pl.DataFrame, partition_key: str) -> pl.DataFrame:
+    """What a partition's file holds: the table without its partition column, which must say
+    ``partition_key`` on every row (a row of another day would be filed under the wrong one)."""
+    if PARTITION_COLUMN not in frame.columns:
+        return frame
+    days = frame.get_column(PARTITION_COLUMN).unique()
+    if days.len() and days.to_list() != [date.fromisoformat(partition_key)]:
+        raise ValueError(f"rows for {sorted(map(str, days.to_list()))} cannot be filed under {partition_key}")
+    return frame.drop(PARTITION_COLUMN)
+
+
+def _with_partition_column(scan: pl.LazyFrame, partition_key: str) -> pl.LazyFrame:
+    """A partition's rows with ``date`` first, from its prefix (a file written before the
+    partition column left the files still carries it; the prefix wins)."""
+    day = pl.lit(date.fromisoformat(partition_key)).alias(PARTITION_COLUMN)
+    return scan.select(day, pl.exclude(PARTITION_COLUMN))
 
 
 class MissingPartitionsError(dg.Failure):
@@ -60,7 +105,7 @@ def scan_partitions(store: Store, asset: str, partition_keys: Iterable[str]) -> 
             f"{asset} has no published partition for {', '.join(missing)} under {store.uri(asset)}: "
             f"materialise {asset} for {'that day' if len(missing) == 1 else 'those days'} first"
         )
-    return {key: store.scan_parquet(keys) for key, keys in files.items()}
+    return {key: _with_partition_column(store.scan_parquet(keys), key) for key, keys in files.items()}
 
 
 @dataclass(frozen=True)
@@ -99,11 +144,11 @@ class RunStaging:
 
     def stage(self, asset: str, partition_key: str, frame: pl.DataFrame) -> StagedPartition:
         key = f"{self.prefix}/{partition_file(asset, partition_key)}"
-        size = self.store.write_parquet(key, frame)
+        size = self.store.write_parquet(key, _file_frame(frame, partition_key))
         return StagedPartition(asset, partition_key, key, frame.height, size)
 
     def scan(self, staged: StagedPartition) -> pl.LazyFrame:
-        return self.store.scan_parquet([staged.staged_key])
+        return _with_partition_column(self.store.scan_parquet([staged.staged_key]), staged.partition_key)
 
     def discard(self, asset: str) -> None:
         self.store.delete_prefix(f"{self.prefix}/{asset}")

@@ -17,6 +17,7 @@ from pipeline_assets.demo import run_range
 from pipeline_assets.generator import generate
 from pipeline_assets.settings import PipelineSettings
 from pipeline_assets.storage import Store
+from pipeline_assets.warehouse import scan_partitions
 from pipeline_assets_tests import cloud_servers
 
 CLOUDS = ("s3", "gcs", "azure")
@@ -48,8 +49,8 @@ class Pipeline:
         return generate(date.fromisoformat(start), days, rows_per_day, self.settings.landing_url)
 
     def table(self, asset: str, day: str) -> pl.DataFrame:
-        files = self.warehouse.list_files(f"{asset}/date={day}", suffixes=(".parquet",))
-        return self.warehouse.scan_parquet([f.key for f in files]).collect()
+        """A published partition as the project reads it (``date`` from its prefix)."""
+        return scan_partitions(self.warehouse, asset, [day])[day].collect()
 
     def files(self, asset: str) -> list[str]:
         return [f.key for f in self.warehouse.list_files(asset)]

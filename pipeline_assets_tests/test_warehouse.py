@@ -1,4 +1,5 @@
-"""The staging area: who may remove whose staging (no Dagster run needed)."""
+"""The warehouse layout and the staging area: the partition column, who may remove whose staging
+(no Dagster run needed)."""
 
 import json
 import os
@@ -6,8 +7,10 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import date
 
 import polars as pl
+import pytest
 
 from pipeline_assets.storage import Store
 from pipeline_assets.warehouse import (
@@ -16,7 +19,11 @@ from pipeline_assets.warehouse import (
     STAGING,
     RunStaging,
     StagedTable,
+    asset_scan,
+    partition_file,
     publish,
+    published_days,
+    scan_partitions,
     sweep,
 )
 
@@ -66,3 +73,54 @@ def test_publishing_moves_each_staged_day_into_place_and_leaves_no_staging(tmp_p
     ]
     assert pl.read_parquet(store.path("daily_user_metrics/date=2024-01-02/data.parquet"))["x"].to_list() == [2, 3]
     assert not (tmp_path / STAGING).exists()
+
+
+def _day(day: str, *values: int) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"date": [date.fromisoformat(day)] * len(values), "x": list(values)}, schema={"date": pl.Date, "x": pl.Int64}
+    )
+
+
+def test_the_partition_column_lives_in_the_prefix_and_reads_come_back_with_it(tmp_path):
+    store = Store(str(tmp_path))
+    staging = RunStaging(store, "run-1")
+    staged = staging.stage("t", "2024-01-02", _day("2024-01-02", 1, 2))
+
+    assert pl.read_parquet(store.path(staged.staged_key)).columns == ["x"]
+    assert staging.scan(staged).collect().equals(_day("2024-01-02", 1, 2))
+    publish(store, StagedTable("t", "run-1", (staged,)))
+    assert scan_partitions(store, "t", ["2024-01-02"])["2024-01-02"].collect().equals(_day("2024-01-02", 1, 2))
+
+
+def test_an_empty_day_keeps_the_schema(tmp_path):
+    store = Store(str(tmp_path))
+    staged = RunStaging(store, "run-1").stage("t", "2024-01-02", _day("2024-01-02"))
+    assert pl.read_parquet_schema(store.path(staged.staged_key)) == {"x": pl.Int64}
+
+
+def test_rows_of_another_day_are_never_filed_under_a_partition(tmp_path):
+    store = Store(str(tmp_path))
+    frame = pl.concat([_day("2024-01-02", 1), _day("2024-01-03", 2)])
+    with pytest.raises(ValueError, match=r"rows for \['2024-01-02', '2024-01-03'\] cannot be filed under 2024-01-02"):
+        RunStaging(store, "run-1").stage("t", "2024-01-02", frame)
+    assert store.list_files("") == []
+
+
+def test_a_file_of_the_earlier_layout_still_reads_with_its_prefix_date(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_parquet(partition_file("t", "2024-01-02"), _day("2024-01-02", 5))  # date inside the file too
+    assert scan_partitions(store, "t", ["2024-01-02"])["2024-01-02"].collect().equals(_day("2024-01-02", 5))
+
+
+def test_an_asset_scan_reads_only_the_partitions_a_date_filter_keeps(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_bytes(partition_file("t", "2024-01-01"), b"not parquet")  # would fail any read of it
+    for day, value in (("2024-01-02", 2), ("2024-01-03", 3)):
+        store.write_parquet(partition_file("t", day), pl.DataFrame({"x": [value]}))
+
+    kept = asset_scan(store, "t").filter(pl.col("date") >= date(2024, 1, 2)).collect()
+
+    assert kept.equals(pl.concat([_day("2024-01-02", 2), _day("2024-01-03", 3)]))
+    assert published_days(store, "t") == ["2024-01-01", "2024-01-02", "2024-01-03"]
+    with pytest.raises(pl.exceptions.PolarsError):
+        asset_scan(store, "t").collect()

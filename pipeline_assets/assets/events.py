@@ -18,8 +18,9 @@ from pipeline_assets.checks import reconciliation_check_spec, reconciliation_eva
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schemas import CleanEvents, RejectedEvents
 from pipeline_assets.storage import StoredFile
-from pipeline_assets.transforms.clean import EVENT_COLUMNS, INGESTED_AT, Reconciliation, clean_day, raw_event_columns
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile
+from pipeline_assets.transforms.clean import Reconciliation, clean_day
+from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
 
@@ -29,7 +30,8 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
         RAW_EVENTS: table_out(
             "raw",
             "Every parsable landing record of the day, as text, with _source_file, _source_line and "
-            "_ingested_at; extra (drifted) columns are kept and reported.",
+            "_ingested_at; fields beyond the contract's (schema drift) are kept in _extra_columns, a JSON "
+            "object, and reported.",
         ),
         CLEAN_EVENTS: table_out(
             "clean",
@@ -86,7 +88,7 @@ def _events_day(
     day = date.fromisoformat(partition_key)
     landing_read = read_landing_files(context, landing, files)
     parsed = landing_read.parsed
-    raw = raw_frame(parsed, day, ingested_at)
+    raw = raw_records(parsed, day, ingested_at)
     unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
     result = clean_day(raw.lazy(), unparsable.lazy(), fx_rates, day)
     counts = Reconciliation(
@@ -95,9 +97,9 @@ def _events_day(
         rejected_rows=result.rejected.height,
         duplicates_removed=result.duplicates_removed,
     )
-    extra = sorted({c for p in parsed for c in p.landed_columns} - set(EVENT_COLUMNS))
+    extra = extra_columns(raw.columns)
     if extra:
-        context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events: {extra}")
+        context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events._extra_columns: {extra}")
     figures = {
         "files": len(files),
         **counts.as_metadata(),
@@ -108,14 +110,5 @@ def _events_day(
         f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
         f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates"
     )
-    frames = {RAW_EVENTS: raw, CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
+    frames = {RAW_EVENTS: raw_events_table(raw), CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
     return frames, [reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts)], figures
-
-
-def raw_frame(parsed: list[ParsedFile], day: date, ingested_at) -> pl.DataFrame:
-    """The day's parsable records, every column as text, in the raw layer's column order."""
-    records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
-    records = records.with_columns(pl.lit(day).alias("date"), pl.lit(ingested_at).alias(INGESTED_AT))
-    columns = raw_event_columns(records.columns)
-    missing = [pl.lit(None, pl.String).alias(c) for c in columns if c not in records.columns]
-    return records.with_columns(missing).select(columns)

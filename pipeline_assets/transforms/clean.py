@@ -97,12 +97,6 @@ class CleanDay:
     duplicates_removed: int
 
 
-def raw_event_columns(columns: list[str]) -> list[str]:
-    """Raw layer column order: the contract's fields, then extra (drifted) ones, then lineage."""
-    extras = sorted(c for c in columns if c not in EVENT_COLUMNS and c not in RAW_LINEAGE_COLUMNS and c != "date")
-    return ["date", *EVENT_COLUMNS, *extras, *RAW_LINEAGE_COLUMNS]
-
-
 def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> CleanDay:
     """Split one day's raw records into clean events and rejected records.
 

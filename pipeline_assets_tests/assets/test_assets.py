@@ -11,7 +11,7 @@ from pipeline_assets.assets.raw import raw_fx_rates
 from pipeline_assets.io_manager import ParquetWarehouseIOManager
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import LandingZone, Warehouse
-from pipeline_assets.warehouse import partition_file
+from pipeline_assets.warehouse import partition_file, scan_partitions
 
 DAY = "2024-01-01"
 
@@ -40,7 +40,8 @@ def warehouse(tmp_path) -> Warehouse:
 def _materialise(asset, warehouse: Warehouse, landing: LandingZone | None = None, **upstream: pl.LazyFrame):
     """Materialise ``asset`` for DAY in a real run, its upstream days published from ``upstream``."""
     for name, frame in upstream.items():
-        warehouse.store.write_parquet(partition_file(name, DAY), frame.collect())
+        # Published as the project publishes: the partition column only in the prefix.
+        warehouse.store.write_parquet(partition_file(name, DAY), frame.collect().drop("date"))
     resources = {
         "io_manager": ParquetWarehouseIOManager(warehouse_url=warehouse.warehouse_url),
         "warehouse": warehouse,
@@ -53,7 +54,7 @@ def _materialise(asset, warehouse: Warehouse, landing: LandingZone | None = None
 
 
 def _published(warehouse: Warehouse, asset: str) -> pl.DataFrame:
-    return pl.read_parquet(warehouse.store.path(partition_file(asset, DAY)))
+    return scan_partitions(warehouse.store, asset, [DAY])[DAY].collect()
 
 
 def _checks(result: dg.ExecuteInProcessResult) -> list[tuple[str, bool]]:
