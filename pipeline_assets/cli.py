@@ -2,7 +2,7 @@
 
 pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out data/landing
 pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
-pipeline-assets ui        # dagster dev on the same instance as the demo
+pipeline-assets ui        # dagster dev on the same instance as the demo, on 127.0.0.1:3000
 pipeline-assets query "SELECT country, sum(amount_usd) FROM clean_events GROUP BY 1" --days 7
 """
 
@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--days", type=int, default=7)
     demo.add_argument("--rows-per-day", type=int, default=20_000)
 
-    commands.add_parser("ui", help="start dagster dev on the demo's instance ($DAGSTER_HOME or .dagster)")
+    ui = commands.add_parser("ui", help="start dagster dev on the demo's instance ($DAGSTER_HOME or .dagster)")
+    ui.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1: this machine only)")
+    ui.add_argument("--port", type=int, default=3000)
 
     query = commands.add_parser(
         "query",
@@ -71,8 +73,15 @@ def _run(args: argparse.Namespace) -> int:
         return _query(args)
     _use_project_instance()
     os.chdir(REPO_ROOT)
-    os.execvp("dagster", ["dagster", "dev"])
+    command = ui_command(args.host, args.port)
+    os.execv(command[0], command)
     return 0  # unreachable
+
+
+def ui_command(host: str, port: int) -> list[str]:
+    """``dagster dev`` of this environment (whether or not its ``bin`` is on PATH), bound to
+    ``host`` alone: the UI can launch runs, so it is not served to the network unless asked."""
+    return [sys.executable, "-m", "dagster", "dev", "--host", host, "--port", str(port)]
 
 
 def _generate(start: date, days: int, rows_per_day: int, out: str, seed: int = 7) -> dict:

@@ -1,6 +1,8 @@
 """The one partitioning of the graph: UTC days from PIPELINE_START_DATE."""
 
+import re
 import warnings
+from datetime import date
 
 import dagster as dg
 
@@ -17,3 +19,17 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=PipelineSettings.from
 # One run writes every day of a range (each day still published on its own): a backfill of a
 # month is one process, one code load, instead of thirty.
 single_run_backfill = dg.BackfillPolicy.single_run()
+
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def partition_day(partition_key: str) -> date:
+    """The day a partition key names; anything but ``YYYY-MM-DD`` is refused, so that no key
+    (from a run's tags, a CLI argument or a landing prefix) can steer a path elsewhere."""
+    try:
+        if _DAY.fullmatch(partition_key):
+            return date.fromisoformat(partition_key)
+    except ValueError:
+        pass
+    raise ValueError(f"partition key {partition_key!r} is not a day as YYYY-MM-DD")

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from pipeline_assets.partitions import partition_day
 from pipeline_assets.storage import Store, StoredFile
 from pipeline_assets.transforms.ingest import EVENT_SUFFIXES
 
@@ -10,7 +11,7 @@ SUFFIXES = {EVENTS: EVENT_SUFFIXES, FX_RATES: (".csv",)}
 
 
 def day_prefix(dataset: str, partition_key: str) -> str:
-    return f"{dataset}/date={partition_key}"
+    return f"{dataset}/date={partition_day(partition_key).isoformat()}"
 
 
 class LandingZone(dg.ConfigurableResource):

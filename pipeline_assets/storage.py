@@ -69,7 +69,9 @@ class Store:
 
     # -- naming -------------------------------------------------------------------------------
     def path(self, key: str) -> str:
-        """The filesystem path of a key (what fsspec takes)."""
+        """The filesystem path of a key (what fsspec takes); a key never leads out of the root."""
+        if key.startswith("/") or "\\" in key or "\0" in key or {".", ".."} & set(key.split("/")):
+            raise StorageError(f"refusing key {key!r}: it would lead outside {self.uri()}")
         return f"{self.root}/{key}" if key else self.root
 
     def uri(self, key: str = "") -> str:

@@ -23,11 +23,11 @@ import socket
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
 
 import dagster as dg
 import polars as pl
 
+from pipeline_assets.partitions import partition_day
 from pipeline_assets.storage import Store
 
 DATA_FILE = "data.parquet"
@@ -40,7 +40,7 @@ ABANDONED_AFTER_SECONDS = 24 * 3600
 
 
 def partition_prefix(asset: str, partition_key: str) -> str:
-    return f"{asset}/date={partition_key}"
+    return f"{asset}/{PARTITION_COLUMN}={partition_day(partition_key).isoformat()}"
 
 
 def partition_file(asset: str, partition_key: str) -> str:
@@ -74,7 +74,7 @@ def _file_frame(frame: pl.DataFrame, partition_key: str) -> pl.DataFrame:
     if PARTITION_COLUMN not in frame.columns:
         return frame
     days = frame.get_column(PARTITION_COLUMN).unique()
-    if days.len() and days.to_list() != [date.fromisoformat(partition_key)]:
+    if days.len() and days.to_list() != [partition_day(partition_key)]:
         raise ValueError(f"rows for {sorted(map(str, days.to_list()))} cannot be filed under {partition_key}")
     return frame.drop(PARTITION_COLUMN)
 
@@ -82,7 +82,7 @@ def _file_frame(frame: pl.DataFrame, partition_key: str) -> pl.DataFrame:
 def _with_partition_column(scan: pl.LazyFrame, partition_key: str) -> pl.LazyFrame:
     """A partition's rows with ``date`` first, from its prefix (a file written before the
     partition column left the files still carries it; the prefix wins)."""
-    day = pl.lit(date.fromisoformat(partition_key)).alias(PARTITION_COLUMN)
+    day = pl.lit(partition_day(partition_key)).alias(PARTITION_COLUMN)
     return scan.select(day, pl.exclude(PARTITION_COLUMN))
 
 

@@ -25,6 +25,7 @@ from polars.testing import assert_frame_equal
 
 from pipeline_assets.cloud import cloud_options
 from pipeline_assets_tests import cloud_servers
+from pipeline_assets_tests.net import listening_addresses
 
 pytestmark = pytest.mark.cloud
 
@@ -133,6 +134,10 @@ def test_env_holds_only_standard_variables(server):
     assert set(server.env) == expected
     assert f"127.0.0.1:{server.port}" in "".join(server.env.values())
     assert server.url == f"{server.protocol}://{server.bucket}"
+
+
+def test_servers_listen_on_this_machine_only(server):
+    assert listening_addresses(server.port) == {"127.0.0.1"}
 
 
 def test_fsspec_write_list_read_from_env(server):

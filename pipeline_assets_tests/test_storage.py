@@ -1,5 +1,7 @@
 """The storage layer on local disk: atomic publish, listing, versions."""
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -49,3 +51,13 @@ def test_missing_prefixes_list_as_empty_and_uris_name_the_store(tmp_path):
     assert store.uri("events/x.csv") == f"{tmp_path}/nowhere/events/x.csv"
     with pytest.raises(StorageError, match="cannot read .*nowhere/missing.csv"):
         store.read_bytes("missing.csv")
+
+
+@pytest.mark.parametrize(
+    "key", ["../outside.parquet", "a/../../outside.parquet", "/tmp/outside.parquet", "a\\..\\b", "./x"]
+)
+def test_no_key_leads_outside_the_store(tmp_path, key):
+    store = Store(str(tmp_path / "warehouse"))
+    with pytest.raises(StorageError, match="would lead outside"):
+        store.write_bytes(key, b"x")
+    assert not (tmp_path / "outside.parquet").exists() and not Path("/tmp/outside.parquet").exists()

@@ -124,3 +124,13 @@ def test_an_asset_scan_reads_only_the_partitions_a_date_filter_keeps(tmp_path):
     assert published_days(store, "t") == ["2024-01-01", "2024-01-02", "2024-01-03"]
     with pytest.raises(pl.exceptions.PolarsError):
         asset_scan(store, "t").collect()
+
+
+@pytest.mark.parametrize("key", ["../../etc", "2024-01-01/../../x", "2024-1-1", "2024-02-30", "", "2024-01-01 "])
+def test_a_partition_key_that_is_not_a_day_steers_no_path(tmp_path, key):
+    store = Store(str(tmp_path))
+    with pytest.raises(ValueError, match="is not a day as YYYY-MM-DD"):
+        RunStaging(store, "run-1").stage("t", key, pl.DataFrame({"x": [1]}))
+    with pytest.raises(ValueError, match="is not a day as YYYY-MM-DD"):
+        scan_partitions(store, "t", [key])
+    assert list(tmp_path.rglob("*.parquet")) == []
