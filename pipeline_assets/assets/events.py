@@ -56,6 +56,10 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
         schema_check_spec(REJECTED_EVENTS, RejectedEvents),
         reconciliation_check_spec(CLEAN_EVENTS),
     ],
+    # The three come from one landing read, so they are materialised together whatever a user
+    # selects: publishing clean_events alone from a newer read would leave it out of step with
+    # rejected_events (the UI adds the other two to a selection; a CLI selection of one is refused).
+    can_subset=False,
 )
 def events(
     context: dg.AssetExecutionContext,
