@@ -1,8 +1,9 @@
-"""Parquet IO manager: publishes a step's staged days, and reads published days back.
+"""Parquet IO manager: records a step's published days, and reads published days back.
 
 Layout and staging are `pipeline_assets.warehouse`'s. A daily asset does not hand this IO manager
-frames: it stages and audits each day itself (write-audit-publish, `assets.common`) and returns a
-`StagedTable`, whose days are published here, after every blocking check of the step passed.
+frames: it stages and audits each day itself and publishes the days of all its tables together
+once every blocking check of the step passed (write-audit-publish, `assets.common`), then returns
+a `PublishedTable` per asset, which is checked against the run's partitions here.
 Dagster's own ``UPathIOManager`` refuses outputs that span several partitions (dagster#14332); a
 single-run backfill's output spans all its days. Inputs load as one lazy scan over the requested
 window (annotate ``pl.LazyFrame``) or as ``{partition_key: LazyFrame}`` (annotate ``dict``).
@@ -14,7 +15,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.storage import Store
-from pipeline_assets.warehouse import StagedTable, publish, scan_partitions
+from pipeline_assets.warehouse import PublishedTable, scan_partitions
 
 
 class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
@@ -26,14 +27,13 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
     def store(self) -> Store:
         return Store(self.warehouse_url)
 
-    def handle_output(self, context: dg.OutputContext, obj: StagedTable) -> None:
+    def handle_output(self, context: dg.OutputContext, obj: PublishedTable) -> None:
         asset = context.asset_key.path[-1]
         expected = sorted(context.asset_partition_keys)
-        staged = sorted(p.partition_key for p in obj.partitions)
-        if obj.asset != asset or staged != expected:
-            raise dg.Failure(f"{asset}: staged {obj.asset} for {staged} but the run is for {expected}")
-        publish(self.store, obj)
-        context.log.info(f"{asset}: published {len(staged)} partitions under {self.store.uri(asset)}")
+        published = sorted(p.partition_key for p in obj.partitions)
+        if obj.asset != asset or published != expected:
+            raise dg.Failure(f"{asset}: published {obj.asset} for {published} but the run is for {expected}")
+        context.log.info(f"{asset}: published {len(published)} partitions under {self.store.uri(asset)}")
 
     def load_input(self, context: dg.InputContext) -> Any:
         asset = context.asset_key.path[-1]

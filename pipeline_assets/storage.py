@@ -40,6 +40,7 @@ class StoredFile:
     key: str  # relative to the store root, "/"-separated
     size: int
     version: str  # changes whenever the object's content is replaced
+    modified: float = 0.0  # when it was last written, seconds since the epoch by the store's clock
 
     @property
     def name(self) -> str:
@@ -101,7 +102,8 @@ class Store:
                 continue
             if suffixes and not name.endswith(suffixes):
                 continue
-            files.append(StoredFile(key=key, size=int(info.get("size") or 0), version=_version(info)))
+            size = int(info.get("size") or 0)
+            files.append(StoredFile(key=key, size=size, version=_version(info), modified=_modified(info)))
         return sorted(files, key=lambda f: f.key)
 
     def read_bytes(self, key: str) -> bytes:
@@ -109,6 +111,15 @@ class Store:
 
     def exists(self, key: str) -> bool:
         return self._guarded("check", key, lambda: self.fs.exists(self.path(key)))
+
+    def modified(self, key: str) -> float | None:
+        """When the object at ``key`` was last written (the store's clock), or None if there is none."""
+        self.fs.invalidate_cache(self.path(key))
+        try:
+            info = self._guarded("check", key, lambda: self.fs.info(self.path(key)), missing_ok=True)
+        except FileNotFoundError:
+            return None
+        return _modified(info)
 
     def scan_parquet(self, keys: list[str]) -> pl.LazyFrame:
         """One lazy scan over the given Parquet objects, read by Polars' native (Rust) reader."""
@@ -179,6 +190,7 @@ class Store:
         if self.is_local:
             os.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             self._guarded("publish", key, lambda: os.replace(source, target))
+            os.utime(target)  # dated when published, as an object store dates a copy
             return
         self._guarded("publish", key, lambda: self.fs.copy(source, target))
         self.delete([staged_key])
@@ -256,7 +268,14 @@ def _version(info: Mapping) -> str:
     for field in ("ETag", "etag", "generation", "md5Hash"):
         if info.get(field):
             return f"{info[field]}".strip('"')
+    return f"{info.get('size')}:{_modified(info)}"
+
+
+def _modified(info: Mapping) -> float:
+    """An object's last write as seconds since the epoch, whichever way its filesystem spells it."""
     modified = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or info.get("updated")
+    if isinstance(modified, str):
+        modified = datetime.fromisoformat(modified.replace("Z", "+00:00"))
     if isinstance(modified, datetime):
-        modified = modified.timestamp()
-    return f"{info.get('size')}:{modified}"
+        return modified.timestamp()
+    return float(modified or 0.0)

@@ -12,17 +12,20 @@ its own staging, by run id.
 
 A run stages each day as it computes it, audits the day from the staged file and frees it before
 the next day, so its memory is that of one day whatever the range. Once every blocking check of
-the step has passed, each staged object is published by `Store.publish_staged` (a rename on disk,
-a server-side copy on an object store: one day of one asset at a time, each atomic). A step that
-fails removes its staging; staging left by a killed run is removed by a later run (`sweep`).
+the step has passed, the step publishes all its tables' days together (`RunStaging.publish`): a
+commit record listing them, then each staged object moved by `Store.publish_staged` (a rename on
+disk, a server-side copy on an object store: one day of one asset at a time, each atomic). A step
+that fails before committing removes its staging. Staging left by a killed run is removed by a
+later run (`sweep`), which first finishes any publish the dead run had committed to, so the tables
+of one landing read never stay from two reads.
 """
 
 import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 
 import dagster as dg
 import polars as pl
@@ -34,6 +37,7 @@ DATA_FILE = "data.parquet"
 PARTITION_COLUMN = "date"
 STAGING = "_staging"
 OWNER_FILE = "owner.json"
+COMMIT_PREFIX = "commit-"  # commit-<step>.json: the staged days a step has begun to publish
 # Staging of a run still marked in progress is kept unless its owner is gone: same host and a
 # dead process, or (a pod that vanished without the run being marked failed) untouched this long.
 ABANDONED_AFTER_SECONDS = 24 * 3600
@@ -122,8 +126,8 @@ class StagedPartition:
 
 
 @dataclass(frozen=True)
-class StagedTable:
-    """What a step hands its IO manager: one asset's audited days, staged, ready to publish."""
+class PublishedTable:
+    """What a step hands its IO manager: one asset's audited days, published."""
 
     asset: str
     run_id: str
@@ -150,6 +154,23 @@ class RunStaging:
     def scan(self, staged: StagedPartition) -> pl.LazyFrame:
         return _with_partition_column(self.store.scan_parquet([staged.staged_key]), staged.partition_key)
 
+    def commit_record(self, step: str) -> str:
+        return f"{self.prefix}/{COMMIT_PREFIX}{step}.json"
+
+    def publish(self, step: str, partitions: Sequence[StagedPartition]) -> None:
+        """Publish every staged day of a step's tables together.
+
+        The commit record, written first, lists them all: if the process dies part-way, a later
+        run finishes the publish (`sweep`) rather than leave tables of one landing read from two
+        different reads. It goes once every day is in place."""
+        record = self.commit_record(step)
+        self.store.write_bytes(record, json.dumps([asdict(p) for p in partitions]).encode())
+        _move_into_place(self.store, partitions)
+        self.store.delete([record])
+        for asset in sorted({p.asset for p in partitions}):
+            self.store.delete_prefix(f"{self.prefix}/{asset}")
+        self.release()
+
     def discard(self, asset: str) -> None:
         self.store.delete_prefix(f"{self.prefix}/{asset}")
         self.release()
@@ -161,26 +182,40 @@ class RunStaging:
             self.store.remove_empty_folders(self.prefix)
 
 
-def publish(store: Store, table: StagedTable) -> None:
-    """Move every staged day of ``table`` into place, then drop what else its prefix held."""
-    for staged in table.partitions:
+def _move_into_place(store: Store, partitions: Iterable[StagedPartition], committed_at: float | None = None) -> None:
+    """Publish each staged day, then drop what else its prefix held.
+
+    Finishing another run's commit (``committed_at`` given) skips a day already moved (its staged
+    object is gone) and a day published again since the commit, which is newer than this one."""
+    for staged in partitions:
+        if committed_at is not None:
+            published = store.modified(staged.published_key)
+            if not store.exists(staged.staged_key) or (published is not None and published >= committed_at):
+                continue
         store.publish_staged(staged.staged_key, staged.published_key)
         # Objects of an earlier layout or writer are removed only after the new version is in
         # place, so the partition never reads as empty.
         prefix = partition_prefix(staged.asset, staged.partition_key)
         stale = [f.key for f in store.list_files(prefix, suffixes=(".parquet",)) if f.name != DATA_FILE]
         store.delete(stale)
-    staging = RunStaging(store, table.run_id)
-    store.delete_prefix(f"{staging.prefix}/{table.asset}")
-    staging.release()
+
+
+def _finish_commits(store: Store, run_id: str) -> None:
+    """Complete the publishes that run ``run_id`` had committed to when it stopped."""
+    for record in store.list_files(f"{STAGING}/{run_id}", suffixes=(".json",)):
+        if record.name.startswith(COMMIT_PREFIX):
+            partitions = [StagedPartition(**entry) for entry in json.loads(store.read_bytes(record.key))]
+            _move_into_place(store, partitions, committed_at=record.modified)
 
 
 def sweep(store: Store, run_id: str, is_in_progress: Callable[[str], bool]) -> list[str]:
-    """Remove the staging of every other run that is over or whose owner is gone; returns their ids."""
+    """Remove the staging of every other run that is over or whose owner is gone, after finishing
+    any publish it had committed to; returns their ids."""
     removed = []
     for other in store.list_children(STAGING):
         if other == run_id or (is_in_progress(other) and _owner_alive(store, other)):
             continue
+        _finish_commits(store, other)
         store.delete_prefix(f"{STAGING}/{other}")
         removed.append(other)
     return removed

@@ -1,6 +1,5 @@
 """End to end on the embedded default: generated landing data through every asset, as range runs."""
 
-import dagster as dg
 import polars as pl
 import pytest
 
@@ -201,21 +200,3 @@ def test_a_failed_blocking_check_stops_downstream_and_keeps_the_published_partit
         e.step_key == "daily_report" and e.event_type_value == "STEP_SUCCESS" for e in result.all_events
     )
     assert pipeline.warehouse.read_bytes(f"daily_report/date={DAYS[0]}/report.html") == report_before
-
-
-@pytest.mark.parametrize("pipeline", ["local"], indirect=True)
-@pytest.mark.parametrize("selected", [["raw_events"], ["clean_events"], ["clean_events", "rejected_events"]])
-def test_part_of_a_step_can_be_materialised_alone(pipeline, selected):
-    pipeline.generate(DAYS[0], 1, rows_per_day=100)
-    job = pipeline.defs.resolve_implicit_global_asset_job_def()
-
-    def materialise(names: list[str]) -> dg.ExecuteInProcessResult:
-        keys = [dg.AssetKey(name) for name in names]
-        return job.execute_in_process(instance=pipeline.instance, partition_key=DAYS[0], asset_selection=keys)
-
-    assert materialise(["raw_fx_rates"]).success  # the events step reads the day's rates
-    result = materialise(selected)
-    assert result.success
-    assert [a for a in ASSETS if pipeline.files(a)] == [a for a in ASSETS if a in ["raw_fx_rates", *selected]]
-    checked = {e.asset_key.to_user_string() for e in result.get_asset_check_evaluations()}
-    assert checked == set(selected) - {"raw_events"}

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import date
 
 import polars as pl
@@ -18,10 +19,8 @@ from pipeline_assets.warehouse import (
     OWNER_FILE,
     STAGING,
     RunStaging,
-    StagedTable,
     asset_scan,
     partition_file,
-    publish,
     published_days,
     scan_partitions,
     sweep,
@@ -65,7 +64,7 @@ def test_publishing_moves_each_staged_day_into_place_and_leaves_no_staging(tmp_p
     staged = tuple(staging.stage("daily_user_metrics", day, frame) for day, frame in frames.items())
     store.write_parquet("daily_user_metrics/date=2024-01-02/part-old.parquet", pl.DataFrame({"x": [9]}))
 
-    publish(store, StagedTable("daily_user_metrics", "run-1", staged))
+    staging.publish("daily_user_metrics", staged)
 
     assert [f.key for f in store.list_files("daily_user_metrics")] == [
         "daily_user_metrics/date=2024-01-01/data.parquet",
@@ -88,7 +87,7 @@ def test_the_partition_column_lives_in_the_prefix_and_reads_come_back_with_it(tm
 
     assert pl.read_parquet(store.path(staged.staged_key)).columns == ["x"]
     assert staging.scan(staged).collect().equals(_day("2024-01-02", 1, 2))
-    publish(store, StagedTable("t", "run-1", (staged,)))
+    staging.publish("t", [staged])
     assert scan_partitions(store, "t", ["2024-01-02"])["2024-01-02"].collect().equals(_day("2024-01-02", 1, 2))
 
 
@@ -134,3 +133,38 @@ def test_a_partition_key_that_is_not_a_day_steers_no_path(tmp_path, key):
     with pytest.raises(ValueError, match="is not a day as YYYY-MM-DD"):
         scan_partitions(store, "t", [key])
     assert list(tmp_path.rglob("*.parquet")) == []
+
+
+def test_a_publish_cut_short_is_finished_by_the_next_sweep_unless_the_day_was_published_since(tmp_path):
+    """A run killed after its commit record and its first move: the tables of its landing read
+    are finished together by a later run, except a day another run has published since."""
+    store = Store(str(tmp_path))
+    for asset in ("raw", "clean", "rejected"):
+        store.write_parquet(partition_file(asset, "2024-01-01"), pl.DataFrame({"v": ["old"]}))
+    dead = RunStaging(store, "dead")
+    dead.claim()
+    days = [dead.stage(asset, "2024-01-01", pl.DataFrame({"v": ["dead"]})) for asset in ("raw", "clean", "rejected")]
+    store.write_bytes(dead.commit_record("events"), json.dumps([asdict(day) for day in days]).encode())
+    store.publish_staged(days[0].staged_key, days[0].published_key)  # then kill -9
+    time.sleep(1.1)  # object stores date objects to the second
+    store.write_parquet(partition_file("rejected", "2024-01-01"), pl.DataFrame({"v": ["newer"]}))
+
+    assert sweep(store, "next", lambda run_id: False) == ["dead"]
+
+    values = {
+        a: pl.read_parquet(store.path(partition_file(a, "2024-01-01")))["v"].item()
+        for a in ("raw", "clean", "rejected")
+    }
+    assert values == {"raw": "dead", "clean": "dead", "rejected": "newer"}
+    assert store.list_children(STAGING) == []
+
+
+def test_staging_without_a_commit_is_never_published(tmp_path):
+    store = Store(str(tmp_path))
+    store.write_parquet(partition_file("clean", "2024-01-01"), pl.DataFrame({"v": ["old"]}))
+    dead = RunStaging(store, "dead")
+    dead.stage("clean", "2024-01-01", pl.DataFrame({"v": ["unaudited"]}))
+
+    sweep(store, "next", lambda run_id: False)
+
+    assert pl.read_parquet(store.path(partition_file("clean", "2024-01-01")))["v"].item() == "old"

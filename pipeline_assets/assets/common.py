@@ -19,7 +19,7 @@ from pipeline_assets.metadata import (
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
-from pipeline_assets.warehouse import RunStaging, StagedPartition, StagedTable, sweep
+from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
 
 OWNERS = ["team:data-platform"]
 
@@ -66,8 +66,9 @@ class WriteAuditPublish:
     Each day is staged as soon as it is computed, audited from the staged files (every row, by
     its Pandera model) and recorded with its own metadata, so the step holds one day in memory.
     A blocking check that fails stops the step at once; the step then publishes nothing and its
-    staging is removed. Otherwise `outputs` hands the staged days to the IO manager, which
-    publishes them. Use as a context manager around the step's loop over its days::
+    staging is removed. Otherwise `outputs` publishes every staged day of every table of the
+    step together (`RunStaging.publish`) and hands them to the IO manager, which records them.
+    Use as a context manager around the step's loop over its days::
 
         with WriteAuditPublish(context, warehouse, {"daily_user_metrics": DailyUserMetrics}) as wap:
             for day in context.partition_keys:
@@ -95,9 +96,13 @@ class WriteAuditPublish:
         return self
 
     def __exit__(self, error_type, error, traceback) -> None:
-        if error_type is not None:  # a failed check, a crash, or the step being stopped
-            for asset in self.models:
-                self.staging.discard(asset)
+        if error_type is None:
+            return
+        if self.staging.store.exists(self.staging.commit_record(self._step)):
+            # Failed while publishing: the commit stands, and a retry or a later run finishes it.
+            return
+        for asset in self.models:  # a failed check, a crash, or the step being stopped
+            self.staging.discard(asset)
 
     def day(
         self,
@@ -133,8 +138,13 @@ class WriteAuditPublish:
 
     def outputs(self) -> Iterator[dg.Output]:
         yield from check_outputs(self.context)
+        self.staging.publish(self._step, [day for days in self.staged.values() for day in days])
         for asset, staged in self.staged.items():
-            yield dg.Output(StagedTable(asset, self.context.run.run_id, tuple(staged)), output_name=asset)
+            yield dg.Output(PublishedTable(asset, self.context.run.run_id, tuple(staged)), output_name=asset)
+
+    @property
+    def _step(self) -> str:
+        return self.context.op_def.name
 
     def _in_progress(self, run_id: str) -> bool:
         run = self.context.instance.get_run_by_id(run_id)
