@@ -32,8 +32,17 @@ ROLLING_REVENUE_COLUMNS = {
 }
 
 
+# Sums of money are taken exactly, at a billionth of a dollar: a float sum depends on the order in
+# which the parallel engine adds its chunks, and a day recomputed must give the same bytes.
+_EXACT = pl.Decimal(38, 9)
+
+
+def exact_sum(column: str) -> pl.Expr:
+    return pl.col(column).cast(_EXACT).sum().cast(pl.Float64)
+
+
 def _revenue() -> pl.Expr:
-    return pl.col("amount_usd").sum().fill_null(0.0).alias("revenue_usd")
+    return exact_sum("amount_usd").fill_null(0.0).alias("revenue_usd")
 
 
 def daily_user_metrics(clean_events: pl.LazyFrame) -> pl.LazyFrame:
@@ -74,7 +83,7 @@ def rolling_revenue_7d(window_user_metrics: pl.LazyFrame, day: date, days_in_win
         window_user_metrics.filter(pl.col("date").is_between(window_start, day))
         .select(
             pl.lit(day).alias("date"),
-            pl.col("revenue_usd").sum().alias("revenue_usd_7d"),
+            exact_sum("revenue_usd").alias("revenue_usd_7d"),
             pl.col("user_id").n_unique().alias("active_users_7d"),
             pl.lit(window_start).alias("window_start"),
             pl.lit(days_in_window).alias("days_in_window"),

@@ -1,0 +1,157 @@
+"""kill -9 of a range run at many moments: readers only ever see whole partitions of one version,
+staging is never read, and the next run publishes exactly the right data. On disk and each store.
+
+Two landing states of the same days (seeds 7 and 8, same file names): each moment kills a run of
+the second over a warehouse holding the first and checks what a reader sees; then the landing
+zone goes back to the first, and the next run must publish exactly it, whatever the killed run
+had staged or begun to publish.
+"""
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from pipeline_assets.definitions import build_definitions
+from pipeline_assets.demo import run_range
+from pipeline_assets.generator import generate
+from pipeline_assets.settings import PipelineSettings
+from pipeline_assets.storage import Store
+from pipeline_assets.warehouse import STAGING, published_days
+from pipeline_assets_tests.conftest import STORES, store_root
+
+pytestmark = pytest.mark.integration
+
+DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
+SEEDS = (7, 8)
+TABLES = ["raw_fx_rates", "raw_events", "clean_events", "rejected_events", "daily_user_metrics",
+          "daily_event_summary", "rolling_revenue_7d"]  # fmt: skip
+PER_RUN = ["_ingested_at"]  # differs between two runs of the same landing state
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Kill when the ``occurrence``-th line matching ``pattern`` is logged, ``delay`` s later."""
+
+    name: str
+    pattern: str
+    occurrence: int = 1
+    delay: float = 0.0
+
+
+MOMENTS = [
+    Moment("reading", r" - events - STEP_START"),
+    Moment("computing and staging", r" - events - .*2024-01-02: \d+ records"),
+    Moment("auditing", r"ASSET_CHECK_EVALUATION - Asset check 'schema' on 'clean_events'", occurrence=2),
+    Moment("publishing", r"ASSET_CHECK_EVALUATION - Asset check 'reconciliation'", occurrence=3),
+    Moment("publishing, later", r"ASSET_CHECK_EVALUATION - Asset check 'reconciliation'", occurrence=3, delay=0.05),
+    Moment("after events published", r" - events - .*published \d+ partitions"),
+    Moment("aggregating", r" - daily_user_metrics - STEP_START"),
+    Moment("publishing the last step", r" - rolling_revenue_7d - ASSET_CHECK_EVALUATION", occurrence=3),
+]
+CLOUD_MOMENTS = [MOMENTS[0], MOMENTS[3], MOMENTS[4], MOMENTS[6]]
+
+RUN_SCRIPT = f"""
+import dagster as dg
+from pipeline_assets.definitions import build_definitions
+from pipeline_assets.settings import PipelineSettings
+
+build_definitions(PipelineSettings.from_env()).resolve_job_def("daily_job").execute_in_process(
+    instance=dg.DagsterInstance.get(),
+    tags={{"dagster/asset_partition_range_start": "{DAYS[0]}", "dagster/asset_partition_range_end": "{DAYS[-1]}"}},
+    run_config={{"loggers": {{"console": {{"config": {{"log_level": "DEBUG"}}}}}}}},
+)
+"""
+
+
+def content_hashes(store: Store) -> dict[tuple[str, str], str]:
+    """A digest of every visible partition's rows; reading one that is incomplete fails here."""
+    hashes = {}
+    for asset in TABLES:
+        for day in published_days(store, asset):
+            files = store.list_files(f"{asset}/date={day}", suffixes=(".parquet",))
+            assert [f.name for f in files] == ["data.parquet"], f"{asset} {day}: {files}"
+            rows = store.scan_parquet([files[0].key]).collect().drop(PER_RUN, strict=False)
+            hashes[asset, day] = hashlib.sha256(rows.write_csv().encode()).hexdigest()
+    return hashes
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory) -> dict[int, dict[tuple[str, str], str]]:
+    """What a run that nothing interrupts publishes for each landing state (the store does not
+    change the rows, so disk is the reference)."""
+    hashes = {}
+    for seed in SEEDS:
+        root = tmp_path_factory.mktemp(f"reference-{seed}")
+        settings = PipelineSettings(f"{root}/landing", f"{root}/warehouse", DAYS[0])
+        generate(date.fromisoformat(DAYS[0]), len(DAYS), 300, settings.landing_url, seed=seed)
+        with dg.instance_for_test() as instance:
+            assert run_range(build_definitions(settings), DAYS[0], DAYS[-1], instance).success
+        hashes[seed] = content_hashes(Store(settings.warehouse_url))
+        assert len(hashes[seed]) == len(TABLES) * len(DAYS)
+    assert all(hashes[SEEDS[0]][k] != hashes[SEEDS[1]][k] for k in hashes[SEEDS[0]] if k[0] != "raw_fx_rates")
+    return hashes
+
+
+def run_and_kill(settings: PipelineSettings, home: str, moment: Moment) -> None:
+    env = {
+        **os.environ,
+        "PIPELINE_LANDING_URL": settings.landing_url,
+        "PIPELINE_WAREHOUSE_URL": settings.warehouse_url,
+        "PIPELINE_START_DATE": DAYS[0],
+        "DAGSTER_HOME": home,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-c", RUN_SCRIPT],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    seen, pattern, deadline = 0, re.compile(moment.pattern), time.monotonic() + 240
+    try:
+        for line in process.stderr:
+            seen += bool(pattern.search(line))
+            if seen == moment.occurrence or time.monotonic() > deadline:
+                break
+        assert seen == moment.occurrence, f"the run ended before {moment.name} ({moment.pattern!r} seen {seen} times)"
+        time.sleep(moment.delay)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_kill_9_at_any_moment_leaves_whole_partitions_and_the_next_run_repairs(request, tmp_path, kind, expected):
+    with store_root(request, kind, tmp_path / "root") as root:
+        settings = PipelineSettings(f"{root}/landing", f"{root}/warehouse", DAYS[0])
+        home = str(tmp_path / "dagster-home")
+        os.makedirs(home)
+        store = Store(settings.warehouse_url)
+        with dg.DagsterInstance.from_config(home) as instance:
+            landed, killed = SEEDS
+            generate(date.fromisoformat(DAYS[0]), len(DAYS), 300, settings.landing_url, seed=landed)
+            assert run_range(build_definitions(settings), DAYS[0], DAYS[-1], instance).success
+            for moment in MOMENTS if kind == "local" else CLOUD_MOMENTS:
+                generate(date.fromisoformat(DAYS[0]), len(DAYS), 300, settings.landing_url, seed=killed)
+                run_and_kill(settings, home, moment)
+
+                for (asset, day), digest in content_hashes(store).items():
+                    assert digest in (expected[landed][asset, day], expected[killed][asset, day]), (
+                        f"killed while {moment.name}: {asset} {day} is from neither landing state"
+                    )
+                # The landing zone goes back: the next run must publish exactly that state, so
+                # nothing the killed run staged may reach the warehouse after it.
+                generate(date.fromisoformat(DAYS[0]), len(DAYS), 300, settings.landing_url, seed=landed)
+                assert run_range(build_definitions(settings), DAYS[0], DAYS[-1], instance).success, moment.name
+                assert content_hashes(store) == expected[landed], f"after a kill while {moment.name}"
+                assert store.list_files(STAGING) == [], f"staging left after a kill while {moment.name}"
