@@ -13,13 +13,14 @@ Retrying here as well would multiply the attempts of every layer below. What fai
 `StorageError`, naming the store and the key, with secrets redacted.
 """
 
+import contextlib
 import functools
 import io
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -250,6 +251,30 @@ class Store:
         except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
             detail = redact(f"{type(error).__name__}: {error}")[:300]
             raise StorageError(f"cannot {action} {self.uri(key)}: {detail}") from None
+
+
+def redacted_native_error(error: BaseException) -> StorageError | None:
+    """A failure of Polars' native reader or an OS call, raised outside this layer (a lazy scan
+    fails when collected), as a StorageError with secrets redacted; None for any other error.
+
+    object_store puts the store's response body in its errors, and an S3 error body can name the
+    access key."""
+    if isinstance(error, StorageError) or not isinstance(error, pl.exceptions.PolarsError | OSError):
+        return None
+    return StorageError(redact(f"{type(error).__name__}: {error}")[:2000])
+
+
+@contextlib.contextmanager
+def native_errors_redacted() -> Iterator[None]:
+    """Re-raise `redacted_native_error` of whatever the block raises (the original is dropped:
+    its message is what must not travel)."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - only storage-shaped errors are replaced
+        redacted = redacted_native_error(error)
+        if redacted is None:
+            raise
+        raise redacted from None
 
 
 @functools.lru_cache(maxsize=16)

@@ -28,6 +28,7 @@ before waiting for any, so the set is up in 2.5-3.5 s. Restart: moto ~1.4 s, Azu
 """
 
 import atexit
+import base64
 import json
 import os
 import platform
@@ -54,14 +55,16 @@ START_TIMEOUT_S = 45.0  # generous: moto alone needs ~3 s of imports on an idle 
 STOP_TIMEOUT_S = 10.0
 PORT_ATTEMPTS = 3  # a free port can be taken between probing it and the server binding it
 
-# Dummy S3 credentials: moto accepts any, but clients refuse to sign without some.
-S3_ACCESS_KEY_ID = "testing"
-S3_SECRET_ACCESS_KEY = "testing"
+# Fake credentials, distinctive so that a test can tell that they never leak into a log line,
+# metadata, an error or a warehouse file (test_secrets.py). moto accepts any key; Azurite is
+# given its account through AZURITE_ACCOUNTS.
+S3_ACCESS_KEY_ID = "AKIAPIPELINEFAKE7Q2X"
+S3_SECRET_ACCESS_KEY = "pipeline-fake-s3-secret-9f3b7c1e5a"
 S3_REGION = "us-east-1"
 
-# Azurite's well-known development account (public, documented by Microsoft; not a secret).
-AZURITE_ACCOUNT_NAME = "devstoreaccount1"
-AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+AZURITE_ACCOUNT_NAME = "pipelinefakeacct"
+AZURITE_ACCOUNT_KEY = base64.b64encode(b"pipeline-fake-azure-account-key-4d8e2a6c").decode()
+SECRETS = (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, AZURITE_ACCOUNT_KEY)
 
 GCS_PROJECT = "test-project"
 
@@ -122,6 +125,7 @@ class CloudServer:
     _identify: Callable[["CloudServer"], bool] = field(repr=False)  # True when *this* server answers
     _create_bucket: Callable[["CloudServer"], None] = field(repr=False)
     _owns_workdir: bool = field(default=False, repr=False)
+    process_env: dict[str, str] = field(default_factory=dict, repr=False)  # extra variables for the server
     process: subprocess.Popen | None = field(default=None, repr=False)
     startup_seconds: float | None = None  # spawn to bucket ready, as observed (includes waits on others)
     _started_at: float = field(default=0.0, repr=False)
@@ -220,6 +224,7 @@ class CloudServer:
             self.process = subprocess.Popen(
                 command,
                 cwd=self.workdir,
+                env={**os.environ, **self.process_env},
                 stdin=subprocess.DEVNULL,
                 stdout=self._log_handle,
                 stderr=subprocess.STDOUT,
@@ -541,6 +546,7 @@ def azure_server(workdir: Path | str | None = None, container: str = "test-conta
         _identify=_azurite_identify,
         _create_bucket=_azurite_create_container,
         _owns_workdir=owns,
+        process_env={"AZURITE_ACCOUNTS": f"{AZURITE_ACCOUNT_NAME}:{AZURITE_ACCOUNT_KEY}"},
     )
 
 

@@ -19,6 +19,7 @@ from pipeline_assets.metadata import (
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
+from pipeline_assets.storage import redacted_native_error
 from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
 
 OWNERS = ["team:data-platform"]
@@ -98,11 +99,13 @@ class WriteAuditPublish:
     def __exit__(self, error_type, error, traceback) -> None:
         if error_type is None:
             return
-        if self.staging.store.exists(self.staging.commit_record(self._step)):
-            # Failed while publishing: the commit stands, and a retry or a later run finishes it.
-            return
-        for asset in self.models:  # a failed check, a crash, or the step being stopped
-            self.staging.discard(asset)
+        # Failed while publishing: the commit stands, and a retry or a later run finishes it.
+        if not self.staging.store.exists(self.staging.commit_record(self._step)):
+            for asset in self.models:  # a failed check, a crash, or the step being stopped
+                self.staging.discard(asset)
+        redacted = redacted_native_error(error)
+        if redacted is not None:
+            raise redacted from None
 
     def day(
         self,

@@ -7,6 +7,7 @@ from pipeline_assets.assets.common import IO_RETRY, OWNERS
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.report import render_report
 from pipeline_assets.resources import Warehouse
+from pipeline_assets.storage import native_errors_redacted
 
 
 @dg.asset(
@@ -22,6 +23,7 @@ from pipeline_assets.resources import Warehouse
         "rolling_revenue_7d": dg.AssetIn(),
     },
 )
+@native_errors_redacted()  # the published days are read by Polars' native reader
 def daily_report(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
