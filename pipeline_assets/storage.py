@@ -49,7 +49,13 @@ class StoredFile:
 
 
 class StorageError(RuntimeError):
-    """An I/O failure, described by store URL and key only (never by credentials)."""
+    """An I/O failure, described by store URL and key only (never by credentials).
+
+    ``transient`` is False for what trying again cannot fix (a missing object, a denied access)."""
+
+    def __init__(self, message: str, transient: bool = True):
+        super().__init__(message)
+        self.transient = transient
 
 
 class Store:
@@ -113,14 +119,22 @@ class Store:
     def exists(self, key: str) -> bool:
         return self._guarded("check", key, lambda: self.fs.exists(self.path(key)))
 
+    def version(self, key: str) -> str | None:
+        """The version token `list_files` gives ``key`` now, or None if there is no such object."""
+        info = self._info(key)
+        return None if info is None else _version(info)
+
     def modified(self, key: str) -> float | None:
         """When the object at ``key`` was last written (the store's clock), or None if there is none."""
+        info = self._info(key)
+        return None if info is None else _modified(info)
+
+    def _info(self, key: str) -> Mapping | None:
         self.fs.invalidate_cache(self.path(key))
         try:
-            info = self._guarded("check", key, lambda: self.fs.info(self.path(key)), missing_ok=True)
+            return self._guarded("check", key, lambda: self.fs.info(self.path(key)), missing_ok=True)
         except FileNotFoundError:
             return None
-        return _modified(info)
 
     def scan_parquet(self, keys: list[str]) -> pl.LazyFrame:
         """One lazy scan over the given Parquet objects, read by Polars' native (Rust) reader."""
@@ -247,10 +261,11 @@ class Store:
             if missing_ok:
                 raise
             detail = redact(str(error))[:300] or "no such object"
-            raise StorageError(f"cannot {action} {self.uri(key)}: not found ({detail})") from None
+            raise StorageError(f"cannot {action} {self.uri(key)}: not found ({detail})", transient=False) from None
         except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
             detail = redact(f"{type(error).__name__}: {error}")[:300]
-            raise StorageError(f"cannot {action} {self.uri(key)}: {detail}") from None
+            denied = isinstance(error, PermissionError)
+            raise StorageError(f"cannot {action} {self.uri(key)}: {detail}", transient=not denied) from None
 
 
 def redacted_native_error(error: BaseException) -> StorageError | None:

@@ -19,7 +19,7 @@ from pipeline_assets.metadata import (
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
-from pipeline_assets.storage import redacted_native_error
+from pipeline_assets.storage import StorageError, redacted_native_error
 from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
 
 OWNERS = ["team:data-platform"]
@@ -106,6 +106,8 @@ class WriteAuditPublish:
         redacted = redacted_native_error(error)
         if redacted is not None:
             raise redacted from None
+        if isinstance(error, StorageError) and not error.transient:  # retrying cannot help
+            raise dg.Failure(str(error), allow_retries=False) from None
 
     def day(
         self,

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
-from pipeline_assets.resources import EVENTS, LandingZone, Warehouse, day_prefix
+from pipeline_assets.resources import EVENTS, LandingFileChanged, LandingZone, Warehouse, day_prefix
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
 from pipeline_assets.transforms.ingest import (
@@ -47,13 +47,19 @@ def _read_landing_file(landing: LandingZone, file: StoredFile) -> tuple[ParsedFi
     try:
         content = decompressed(file.key, landing.read(file))
         return parse_content(file.key, content), count_records(file.key, content)
+    except LandingFileChanged as error:
+        raise dg.Failure(str(error), allow_retries=True) from None
     except LandingFileError as error:
-        raise dg.Failure(f"{landing.uri(file.key)}: {error}", allow_retries=False) from None
+        problem = str(error).removeprefix(f"{file.key}: ")
+        raise dg.Failure(f"{landing.uri(file.key)}: {problem}", allow_retries=False) from None
 
 
 def require_event_files(landing: LandingZone, partition_keys: Iterable[str]) -> dict[str, list[StoredFile]]:
     """Every day's event files; a day without any is not ready, and nothing is written."""
-    files = {key: landing.event_files(key) for key in partition_keys}
+    try:
+        files = {key: landing.event_files(key) for key in partition_keys}
+    except LandingFileError as error:
+        raise dg.Failure(str(error), allow_retries=False) from None
     missing = [key for key, found in files.items() if not found]
     if missing:
         prefixes = ", ".join(landing.uri(day_prefix(EVENTS, key)) + "/" for key in missing)
