@@ -1,9 +1,14 @@
 """Landing-zone sensor: a run for a day whenever its event or fx-rate files appear or change.
 
-The cursor remembers each landing object's version (ETag, or size and modification time), not
-the last key seen: a late file for an old day and a re-upload under the same name are both
-noticed, and an unchanged file never triggers twice. Each tick requests at most
-``MAX_DAYS_PER_TICK`` days; the rest stay unrecorded and are picked up on the next tick.
+The cursor keeps, for each day, the newest modification time among its files, how many files
+carry it and a digest of their names and versions: a late file or a re-upload makes a newer
+file (or, within the store's clock tick, a new name or version at the newest time), so both are
+noticed, and an unchanged day never triggers twice. A deleted file requests nothing. This stays
+the size of the number of days (about 50 bytes each: 55 KB for three years), not of the files,
+and each tick lists the landing zone once. Each tick requests at most ``MAX_DAYS_PER_TICK``
+days; the rest keep their old entry and are picked up on the next ticks. Files under a prefix
+that is not a partition day (``date=2024-13-45``, before the start date, no ``date=`` at all) are
+reported once by name and never run.
 
 A changed day also changes the rolling 7-day window of the six days after it, so for each of
 those already run, the sensor requests just ``rolling_revenue_7d`` and ``daily_report`` again.
@@ -28,49 +33,71 @@ from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
 
 MAX_DAYS_PER_TICK = 10
 WINDOW_ASSETS = [dg.AssetKey("rolling_revenue_7d"), dg.AssetKey("daily_report")]
-_DAY = re.compile(r"(?:^|/)date=(\d{4}-\d{2}-\d{2})/")
+_DAY = re.compile(r"^(?:events|fx_rates)/date=([^/]*)/")
+NOT_A_DAY = "_not_a_day"  # the cursor entry of files under no partition day's prefix
+
+DayMark = list  # [newest modification time, files at that time, digest of their keys and versions]
 
 
 @dataclass(frozen=True)
 class LandingPlan:
     days: list[tuple[str, str]]  # (partition key, run key), oldest first: run every asset
     window_refreshes: list[tuple[str, str]]  # later days whose rolling window now includes a change
-    cursor: dict[str, str]  # landing key -> version, for every file settled so far
+    cursor: dict[str, DayMark]  # partition key -> its DayMark, for every day settled so far
     deferred: int  # changed days left for a later tick
+    not_a_day: list[str]  # files newly seen under a prefix that is not a partition day
+
+
+def day_mark(files: list[StoredFile]) -> DayMark:
+    newest = max(f.modified for f in files)
+    at_newest = sorted(f"{f.key}\t{f.version}" for f in files if f.modified == newest)
+    return [newest, len(at_newest), hashlib.sha256("\n".join(at_newest).encode()).hexdigest()[:12]]
+
+
+def _is_newer(mark: DayMark, seen: DayMark | None) -> bool:
+    """Has a file appeared or been replaced since ``seen``? (Only removed: no.)"""
+    if seen is None or mark[0] > seen[0]:
+        return True
+    return mark[0] == seen[0] and mark[2] != seen[2] and mark[1] >= seen[1]
 
 
 def plan_landing_runs(
-    files: Iterable[StoredFile], cursor: dict[str, str], valid_days: set[str], max_days: int = MAX_DAYS_PER_TICK
+    files: Iterable[StoredFile], cursor: dict[str, DayMark], valid_days: set[str], max_days: int = MAX_DAYS_PER_TICK
 ) -> LandingPlan:
-    """Pure: which days to run, given the landing files now and the versions seen before."""
+    """Pure: which days to run, given the landing files now and the cursor of the last tick."""
     by_day: dict[str, list[StoredFile]] = defaultdict(list)
     for file in files:
         match = _DAY.search(file.key)
-        if match and match.group(1) in valid_days:
-            by_day[match.group(1)].append(file)
+        by_day[match.group(1) if match and match.group(1) in valid_days else NOT_A_DAY].append(file)
+    stray = by_day.pop(NOT_A_DAY, [])
+    marks = {day: day_mark(day_files) for day, day_files in by_day.items()}
     changed = sorted(
         day
         for day, day_files in by_day.items()
-        if any(cursor.get(f.key) != f.version for f in day_files)
+        if _is_newer(marks[day], cursor.get(day))
         and any(f.key.startswith(f"{EVENTS}/") for f in day_files)  # fx rates alone are not a day
     )
     chosen = changed[:max_days]
-    settled = {day for day in by_day if day not in changed or day in chosen}
-    # Only files that still exist are kept, so the cursor stays the size of the landing zone.
+    deferred = set(changed[max_days:])
     new_cursor = {
-        f.key: (f.version if day in settled else cursor[f.key])
-        for day, day_files in by_day.items()
-        for f in day_files
-        if day in settled or f.key in cursor
+        day: cursor[day] if day in deferred else mark
+        for day, mark in marks.items()
+        if day not in deferred or day in cursor
     }
     days = [(day, f"{day}:{_state(by_day[day])}") for day in chosen]
-    already_run = {
-        day for day, day_files in by_day.items() if day not in changed and any(f.key in cursor for f in day_files)
-    }
+    already_run = {day for day in by_day if day not in changed and day in cursor}
     later = sorted({d for day in chosen for d in _following_days(day)} & already_run)
     trigger = hashlib.sha256("".join(key for _, key in days).encode()).hexdigest()[:16]
     refreshes = [(day, f"{day}:window-after:{trigger}") for day in later]
-    return LandingPlan(days, refreshes, new_cursor, deferred=len(changed) - len(chosen))
+    not_a_day = []
+    if stray:
+        mark, seen = day_mark(stray), cursor.get(NOT_A_DAY)
+        if _is_newer(mark, seen):
+            not_a_day = sorted(
+                f.key for f in stray if seen is None or f.modified > seen[0] or f.modified == seen[0] == mark[0]
+            )
+        new_cursor[NOT_A_DAY] = mark
+    return LandingPlan(days, refreshes, new_cursor, deferred=len(deferred), not_a_day=not_a_day)
 
 
 def _following_days(partition_key: str) -> list[str]:
@@ -93,14 +120,28 @@ def _state(files: list[StoredFile]) -> str:
 def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
     files = [*landing.all_files(EVENTS), *landing.all_files(FX_RATES)]
     valid_days = set(daily_partitions.get_partition_keys(current_time=None))
-    plan = plan_landing_runs(files, json.loads(context.cursor or "{}"), valid_days)
+    plan = plan_landing_runs(files, _cursor(context.cursor), valid_days)
     if plan.deferred:
         context.log.info(f"{plan.deferred} more changed days will be requested on the next ticks")
+    if plan.not_a_day:
+        shown = ", ".join(landing.uri(key) for key in plan.not_a_day[:10])
+        more = f" and {len(plan.not_a_day) - 10} more" if len(plan.not_a_day) > 10 else ""
+        context.log.warning(
+            f"ignored {len(plan.not_a_day)} landing files under no partition day (not a YYYY-MM-DD "
+            f"prefix, or outside {daily_partitions.start.date()} to today): {shown}{more}"
+        )
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=run_key, partition_key=day) for day, run_key in plan.days]
         + [
             dg.RunRequest(run_key=run_key, partition_key=day, asset_selection=WINDOW_ASSETS)
             for day, run_key in plan.window_refreshes
         ],
-        cursor=json.dumps(plan.cursor, sort_keys=True),
+        cursor=json.dumps(plan.cursor, sort_keys=True, separators=(",", ":")),
     )
+
+
+def _cursor(text: str | None) -> dict[str, DayMark]:
+    """The last tick's cursor. One of the earlier per-file form (key -> version) starts afresh:
+    each day is requested again under the run key it had, which Dagster skips if it ran."""
+    cursor = json.loads(text or "{}")
+    return cursor if all(isinstance(mark, list) for mark in cursor.values()) else {}
