@@ -28,7 +28,7 @@ import fsspec
 import polars as pl
 from fsspec.utils import get_protocol
 
-from pipeline_assets.cloud import cloud_options, redact, tune_client
+from pipeline_assets.cloud import GCS_PROTOCOLS, S3_PROTOCOLS, cloud_options, redact, tune_client
 
 LOCAL_PROTOCOLS = ("file", "local")
 OBJECT_STORE_READ_RETRIES = 5  # Polars' native reader (object_store) backs off with jitter
@@ -167,6 +167,30 @@ class Store:
 
     def write_bytes(self, key: str, data: bytes) -> int:
         return self._publish(key, lambda f: f.write(data))
+
+    def create_exclusive(self, key: str, data: bytes) -> bool:
+        """Write ``data`` at ``key`` only if no object is there, as one atomic step on every store
+        (O_EXCL on disk; S3 ``If-None-Match: *``; a GCS generation-0 precondition; Azure's
+        ``If-None-Match: *``). False if an object was there: exactly one of racing writers wins."""
+        path = self.path(key)
+
+        def create() -> bool:
+            try:
+                if self.is_local:
+                    os.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+                    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as handle:
+                        handle.write(data)
+                elif self.protocol in S3_PROTOCOLS:
+                    self.fs.pipe_file(path, data, IfNoneMatch="*")
+                elif self.protocol in GCS_PROTOCOLS:
+                    self.fs.pipe_file(path, data, mode="create")
+                else:
+                    self.fs.pipe_file(path, data, overwrite=False)
+            except FileExistsError:
+                return False
+            return True
+
+        return self._guarded("create", key, create)
 
     def _publish(self, key: str, write) -> int:
         return self._guarded("write", key, lambda: self._write_atomically(key, write))

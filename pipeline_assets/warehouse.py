@@ -21,15 +21,13 @@ of one landing read never stay from two reads.
 """
 
 import json
-import os
-import socket
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import dagster as dg
 import polars as pl
 
+from pipeline_assets.leases import owner_alive, owner_record
 from pipeline_assets.partitions import partition_day
 from pipeline_assets.storage import Store
 
@@ -38,9 +36,6 @@ PARTITION_COLUMN = "date"
 STAGING = "_staging"
 OWNER_FILE = "owner.json"
 COMMIT_PREFIX = "commit-"  # commit-<step>.json: the staged days a step has begun to publish
-# Staging of a run still marked in progress is kept unless its owner is gone: same host and a
-# dead process, or (a pod that vanished without the run being marked failed) untouched this long.
-ABANDONED_AFTER_SECONDS = 24 * 3600
 
 
 def partition_prefix(asset: str, partition_key: str) -> str:
@@ -143,8 +138,7 @@ class RunStaging:
 
     def claim(self) -> None:
         """Record who owns this staging, so that a later run can tell abandoned staging from live."""
-        owner = {"host": socket.gethostname(), "pid": os.getpid(), "started": time.time()}
-        self.store.write_bytes(f"{self.prefix}/{OWNER_FILE}", json.dumps(owner).encode())
+        self.store.write_bytes(f"{self.prefix}/{OWNER_FILE}", json.dumps(owner_record(self.run_id)).encode())
 
     def stage(self, asset: str, partition_key: str, frame: pl.DataFrame) -> StagedPartition:
         key = f"{self.prefix}/{partition_file(asset, partition_key)}"
@@ -226,13 +220,4 @@ def _owner_alive(store: Store, run_id: str) -> bool:
         owner = json.loads(store.read_bytes(f"{STAGING}/{run_id}/{OWNER_FILE}"))
     except Exception:  # noqa: BLE001 - no readable owner: judge by the run's status alone
         return True
-    if time.time() - float(owner.get("started", 0)) > ABANDONED_AFTER_SECONDS:
-        return False
-    if owner.get("host") == socket.gethostname():
-        try:
-            os.kill(int(owner["pid"]), 0)
-        except ProcessLookupError:
-            return False
-        except (PermissionError, ValueError, KeyError):
-            return True
-    return True
+    return owner_alive(owner)

@@ -7,12 +7,8 @@ zone goes back to the first, and the next run must publish exactly it, whatever 
 had staged or begun to publish.
 """
 
-import hashlib
 import os
-import re
 import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -25,16 +21,14 @@ from pipeline_assets.demo import run_range
 from pipeline_assets.generator import generate
 from pipeline_assets.settings import PipelineSettings
 from pipeline_assets.storage import Store
-from pipeline_assets.warehouse import STAGING, published_days
+from pipeline_assets.warehouse import STAGING
 from pipeline_assets_tests.conftest import STORES, store_root
+from pipeline_assets_tests.processes import TABLES, content_hashes, start_run, wait_for_log
 
 pytestmark = pytest.mark.integration
 
 DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
 SEEDS = (7, 8)
-TABLES = ["raw_fx_rates", "raw_events", "clean_events", "rejected_events", "daily_user_metrics",
-          "daily_event_summary", "rolling_revenue_7d"]  # fmt: skip
-PER_RUN = ["_ingested_at"]  # differs between two runs of the same landing state
 
 
 @dataclass(frozen=True)
@@ -59,30 +53,6 @@ MOMENTS = [
 ]
 CLOUD_MOMENTS = [MOMENTS[0], MOMENTS[3], MOMENTS[4], MOMENTS[6]]
 
-RUN_SCRIPT = f"""
-import dagster as dg
-from pipeline_assets.definitions import build_definitions
-from pipeline_assets.settings import PipelineSettings
-
-build_definitions(PipelineSettings.from_env()).resolve_job_def("daily_job").execute_in_process(
-    instance=dg.DagsterInstance.get(),
-    tags={{"dagster/asset_partition_range_start": "{DAYS[0]}", "dagster/asset_partition_range_end": "{DAYS[-1]}"}},
-    run_config={{"loggers": {{"console": {{"config": {{"log_level": "DEBUG"}}}}}}}},
-)
-"""
-
-
-def content_hashes(store: Store) -> dict[tuple[str, str], str]:
-    """A digest of every visible partition's rows; reading one that is incomplete fails here."""
-    hashes = {}
-    for asset in TABLES:
-        for day in published_days(store, asset):
-            files = store.list_files(f"{asset}/date={day}", suffixes=(".parquet",))
-            assert [f.name for f in files] == ["data.parquet"], f"{asset} {day}: {files}"
-            rows = store.scan_parquet([files[0].key]).collect().drop(PER_RUN, strict=False)
-            hashes[asset, day] = hashlib.sha256(rows.write_csv().encode()).hexdigest()
-    return hashes
-
 
 @pytest.fixture(scope="module")
 def expected(tmp_path_factory) -> dict[int, dict[tuple[str, str], str]]:
@@ -102,28 +72,10 @@ def expected(tmp_path_factory) -> dict[int, dict[tuple[str, str], str]]:
 
 
 def run_and_kill(settings: PipelineSettings, home: str, moment: Moment) -> None:
-    env = {
-        **os.environ,
-        "PIPELINE_LANDING_URL": settings.landing_url,
-        "PIPELINE_WAREHOUSE_URL": settings.warehouse_url,
-        "PIPELINE_START_DATE": DAYS[0],
-        "DAGSTER_HOME": home,
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-c", RUN_SCRIPT],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    seen, pattern, deadline = 0, re.compile(moment.pattern), time.monotonic() + 240
+    process = start_run(settings, home, DAYS[0], DAYS[-1])
     try:
-        for line in process.stderr:
-            seen += bool(pattern.search(line))
-            if seen == moment.occurrence or time.monotonic() > deadline:
-                break
-        assert seen == moment.occurrence, f"the run ended before {moment.name} ({moment.pattern!r} seen {seen} times)"
+        seen = wait_for_log(process, moment.pattern, moment.occurrence)
+        assert seen, f"the run ended before {moment.name} ({moment.pattern!r})"
         time.sleep(moment.delay)
     finally:
         os.killpg(process.pid, signal.SIGKILL)

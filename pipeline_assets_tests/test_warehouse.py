@@ -13,9 +13,9 @@ from datetime import date
 import polars as pl
 import pytest
 
+from pipeline_assets.leases import ABANDONED_AFTER_SECONDS
 from pipeline_assets.storage import Store
 from pipeline_assets.warehouse import (
-    ABANDONED_AFTER_SECONDS,
     OWNER_FILE,
     STAGING,
     RunStaging,

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.checks import SCHEMA_CHECK, check_outputs, record_evaluations, schema_evaluation
+from pipeline_assets.leases import DayLeases
 from pipeline_assets.metadata import (
     COLUMN_LINEAGE,
     COLUMN_SCHEMA,
@@ -69,7 +70,9 @@ class WriteAuditPublish:
     A blocking check that fails stops the step at once; the step then publishes nothing and its
     staging is removed. Otherwise `outputs` publishes every staged day of every table of the
     step together (`RunStaging.publish`) and hands them to the IO manager, which records them.
-    Use as a context manager around the step's loop over its days::
+    Entering takes the step's lease on each of its days (`leases`), so that no other run reads
+    or publishes them until this one is done. Use as a context manager around the step's loop
+    over its days, everything the step reads included::
 
         with WriteAuditPublish(context, warehouse, {"daily_user_metrics": DailyUserMetrics}) as wap:
             for day in context.partition_keys:
@@ -87,9 +90,11 @@ class WriteAuditPublish:
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         self.models = {asset: model for asset, model in models.items() if asset in selected}
         self.staging = RunStaging(warehouse.store, context.run.run_id)
+        self.leases = DayLeases(warehouse.store, self._step, context.run.run_id, self._in_progress, context.log.info)
         self.staged: dict[str, list[StagedPartition]] = {asset: [] for asset in self.models}
 
     def __enter__(self) -> "WriteAuditPublish":
+        self.leases.acquire(self.context.partition_keys)  # before anything is read
         removed = sweep(self.staging.store, self.context.run.run_id, self._in_progress)
         if removed:
             self.context.log.info(f"removed the staging of {len(removed)} earlier runs: {', '.join(removed)}")
@@ -97,6 +102,7 @@ class WriteAuditPublish:
         return self
 
     def __exit__(self, error_type, error, traceback) -> None:
+        self.leases.release()
         if error_type is None:
             return
         # Failed while publishing: the commit stands, and a retry or a later run finishes it.

@@ -67,10 +67,10 @@ def events(
     warehouse: Warehouse,
     raw_fx_rates: dict[str, pl.LazyFrame],
 ):
-    files_by_day = require_event_files(landing, context.partition_keys)
-    ingested_at = ingestion_time()
     models = {RAW_EVENTS: None, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
     with WriteAuditPublish(context, warehouse, models) as wap:
+        files_by_day = require_event_files(landing, context.partition_keys)
+        ingested_at = ingestion_time()
         for partition_key, files in files_by_day.items():
             # Passed on without a name here, so that nothing holds a day once it is staged.
             yield from wap.day(

@@ -89,9 +89,9 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
     and line: a wrong rate would silently misstate revenue. A day without event files is not
     ready, so its rates are not published either.
     """
-    require_event_files(landing, context.partition_keys)
-    ingested_at = ingestion_time()
     with WriteAuditPublish(context, warehouse, {"raw_fx_rates": None}) as wap:
+        require_event_files(landing, context.partition_keys)
+        ingested_at = ingestion_time()
         for partition_key in context.partition_keys:
             files = landing.fx_rate_files(partition_key)
             parsed = read_landing_files(context, landing, files).parsed
