@@ -15,7 +15,7 @@ from pipeline_assets.resources import Warehouse
     backfill_policy=single_run_backfill,
     retry_policy=IO_RETRY,
     owners=OWNERS,
-    kinds={"html", "matplotlib"},
+    kinds={"html", "svg"},
     ins={
         "daily_user_metrics": dg.AssetIn(),
         "daily_event_summary": dg.AssetIn(),
