@@ -46,7 +46,6 @@ _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
 NOT_UTF8 = "record is not valid UTF-8"
-_PRINTS_AS_WRITTEN = (pl.String, pl.Int64, pl.Boolean, pl.Null)  # JSON values whose text survives typing
 
 
 class LandingFileError(ValueError):
@@ -296,42 +295,41 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
 
     ``lines`` holds the same records as ``data``, one per element, for the values Polars' reader
     cannot give as text itself."""
-    data = bytes(data)
-    if not data.strip():
+    if lines.is_empty():  # every record given is a non-blank line
         return pl.DataFrame()
-    try:  # one full pass: every key of every line, each key's values typed by inference
-        inferred = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-        keys, nested = inferred.columns, [key for key, dtype in inferred.schema.items() if dtype.is_nested()]
+    data = bytes(data)
+    try:  # every key of every line: a schema inferred over all of them, without building columns
+        schema = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema()
+        keys, nested = schema.names(), [key for key, dtype in schema.items() if dtype.is_nested()]
     except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
-        inferred = None
         keys = list(dict.fromkeys(key for line in lines.to_list() for key in json.loads(line)))
         nested = keys
-    # Text, integers and booleans print back as they were written; other keys are read again as
-    # text (not a float cast: 5 stays "5" beside 6.5; objects keep only their own keys).
-    again = keys if inferred is None else [k for k, t in inferred.schema.items() if t not in _PRINTS_AS_WRITTEN]
-    if inferred is not None and len(again) < len(keys):
-        table = inferred.with_columns(pl.col(key).cast(pl.String) for key in keys if key not in again)
-        if again:
-            text = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in again})
-            table = table.with_columns(text)
-    else:
-        table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    # One pass reads every value as text: a string as it is, any other value as JSON text of an
+    # equal value (5 stays "5" beside 6.5; an object keeps only its own keys). Reading typed
+    # values first and casting them took twice as long (the typed columns were built, then cast).
+    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
     # A text column may hold nested values too (a key that is text on some lines); there the line
-    # itself says whether the key's value opens an object or array.
+    # itself says whether the key's value opens an object or array. JSON may spell a key with
+    # escapes ("\/", "\u0061"): a line where the key is not found as written is read again.
     escaped = lines.str.contains("\\", literal=True)
     for key in keys:
         value = table[key]
-        redo = (value.str.starts_with("{") | value.str.starts_with("[")) & escaped
-        spelled = json.dumps(key)
-        if key not in nested and spelled == f'"{key}"':
-            redo &= lines.str.contains(re.escape(spelled) + r"\s*:\s*[\[{]")
-        redo = redo.fill_null(False)
-        if redo.any():
-            values = [json.loads(line)[key] for line in lines.filter(redo).to_list()]
-            fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
-            table = table.with_columns(value.scatter(redo.arg_true(), pl.Series(fixed, dtype=pl.String)))
+        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
+        if not redo.any():
+            continue
+        rows = redo.arg_true()
+        if key not in nested:  # the regular expressions run on the candidate lines only
+            candidates = lines.gather(rows)
+            spelled = re.escape(json.dumps(key, ensure_ascii=False))
+            opens = candidates.str.contains(spelled + r"\s*:\s*[\[{]")
+            rows = rows.filter(opens | ~candidates.str.contains(spelled + r"\s*:"))
+            if rows.is_empty():
+                continue
+        values = [json.loads(line)[key] for line in lines.gather(rows).to_list()]
+        fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+        table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table
 
 
