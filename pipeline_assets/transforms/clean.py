@@ -128,27 +128,34 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
         ]
     ).sort([SOURCE_FILE, SOURCE_LINE])
     # One row per event_id: the latest event_ts wins, ties go to the last by (source file, line).
-    # Only re-sent ids need sorting; the rest pass as they are.
+    # Only re-sent ids need sorting; the rest pass as they are. Their hashes find them cheaply: an
+    # id sent again shares its hash with its first sending, and the few rows whose hash is not
+    # unique are compared as text (a collision of two different ids is not a re-send).
     valid = ~pl.col("_invalid")
-    flags = checked.select(
-        valid.alias("valid"), (valid & pl.when(valid).then(pl.col("event_id")).is_duplicated()).alias("resent")
-    )
-    winners = (
-        checked.filter(flags["resent"])
-        .sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE])
-        .unique("event_id", keep="last")
-    )
-    keep = flags["valid"] & (~flags["resent"] | checked[ROW].is_in(winners[ROW].implode()))
-    clean = (
-        checked.filter(keep)
-        .select(*(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS))
-        .sort([SOURCE_FILE, SOURCE_LINE])
+    maybe_resent = valid & pl.when(valid).then(pl.col("event_id").hash()).is_duplicated()
+    resent = checked.filter(maybe_resent).filter(pl.col("event_id").is_duplicated())
+    winners = resent.sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE]).unique("event_id", keep="last")
+    dropped = resent[ROW].filter(~resent[ROW].is_in(winners[ROW].implode()))
+    clean = _in_source_order(
+        checked.filter(valid & ~pl.col(ROW).is_in(dropped.implode())).select(
+            *(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS)
+        )
     )
     return CleanDay(
         clean=clean,
         rejected=rejected.cast(REJECTED_COLUMNS),  # type: ignore[arg-type]
-        duplicates_removed=int(flags["valid"].sum()) - clean.height,
+        duplicates_removed=dropped.len(),
     )
+
+
+def _in_source_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` sorted by (source file, line). The day's records usually come in that order
+    already (files by name, lines ascending), and checking that costs a tenth of a sort."""
+    file, line = pl.col(SOURCE_FILE), pl.col(SOURCE_LINE)
+    ascending = (file > file.shift()) | ((file == file.shift()) & (line > line.shift()))
+    if frame.height < 2 or frame.select(ascending.slice(1).fill_null(False).all()).item():
+        return frame
+    return frame.sort([SOURCE_FILE, SOURCE_LINE])
 
 
 def _rates(fx_rates: pl.LazyFrame) -> dict[str, float]:
@@ -158,8 +165,7 @@ def _rates(fx_rates: pl.LazyFrame) -> dict[str, float]:
 
 
 def _blank_to_null(column: str) -> pl.Expr:
-    text = pl.col(column).str.strip_chars()
-    return pl.when(text == "").then(None).otherwise(text).alias(column)
+    return pl.col(column).str.strip_chars().replace("", None)  # half the time of a when/then
 
 
 def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFrame:
