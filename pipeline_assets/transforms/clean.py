@@ -118,7 +118,9 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     records = records.with_columns(_instants(records.lazy()))
     typed = _typed(records.lazy(), _rates(fx_rates), day)
     # The two passes over every record run in batches (the streaming engine): only their
-    # outputs are held, not each column's trimmed text.
+    # outputs are held, not each column's trimmed text. The passes over a few rows run in
+    # memory: Polars 2.1's streaming engine panicked formatting the reasons of a small, chunked
+    # selection ("assertion failed: i < self.len()", test_benchmarks_smoke).
     verdicts = typed.select(
         ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash")
     ).collect(engine="streaming")
@@ -127,7 +129,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     invalid = (
         typed.filter(pl.col(ROW).is_in(invalid_rows.implode()))
         .select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
-        .collect()
+        .collect(engine="in-memory")
     )
     # The record as landed: every column, extras included, before any trimming.
     landed = pl.struct(pl.exclude(ROW, "date", "_event_ts", *RAW_LINEAGE_COLUMNS)).struct.json_encode()
@@ -135,7 +137,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
         records.lazy()
         .filter(pl.col(ROW).is_in(invalid_rows.implode()))
         .select(ROW, landed.alias("raw_record"))
-        .collect()
+        .collect(engine="in-memory")
     )
     rejected = pl.concat(
         [
@@ -153,7 +155,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     resent = (
         typed.filter(pl.col(ROW).is_in(maybe_resent.implode()))
         .select(ROW, "event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE)
-        .collect()
+        .collect(engine="in-memory")
         .filter(pl.col("event_id").is_duplicated())
     )
     winners = resent.sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE]).unique("event_id", keep="last")
@@ -192,7 +194,7 @@ def _blank_to_null(column: str) -> pl.Expr:
     # Not .replace("", None): faster on a whole column, but the streaming engine cannot run it in
     # batches and holds the trimmed text of every column at once (+2.4 GB at 10M records).
     text = pl.col(column).str.strip_chars()
-    return pl.when(text != "").then(text).alias(column)
+    return pl.when(text == "").then(None).otherwise(text).alias(column)
 
 
 def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFrame:
@@ -236,7 +238,11 @@ def _instants(records: pl.LazyFrame) -> pl.Series:
     retry = instants.is_null() & common["event_ts"]
     if retry.any():
         rows = retry.arg_true()
-        others = trimmed.filter(pl.col(ROW).is_in(rows.implode())).select(_utc_instant("event_ts")).collect()
+        others = (
+            trimmed.filter(pl.col(ROW).is_in(rows.implode()))
+            .select(_utc_instant("event_ts"))
+            .collect(engine="in-memory")
+        )
         instants = instants.scatter(rows, others.to_series())
     return instants
 
