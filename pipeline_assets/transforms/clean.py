@@ -115,8 +115,18 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     """
     # Eager from here: columns are shared, not copied, and a Series can be attached row for row.
     records = raw.with_row_index(ROW).collect()
-    records = records.with_columns(_instants(records.lazy()))
-    typed = _typed(records.lazy(), _rates(fx_rates), day)
+    records = records.with_columns(_instants(records))
+    rates = _rates(fx_rates)
+    typed = _typed(records.lazy(), rates, day)
+
+    def only(rows: pl.Series) -> pl.DataFrame:
+        """A few records (picked in batches: an eager filter of the day held more memory)."""
+        return records.lazy().filter(pl.col(ROW).is_in(rows.implode())).collect(engine="streaming")
+
+    def typed_rows(rows: pl.Series) -> pl.LazyFrame:
+        """A few records, typed on their own (selected first, so nothing else is typed)."""
+        return _typed(only(rows).lazy(), rates, day)
+
     # The two passes over every record run in batches (the streaming engine): only their
     # outputs are held, not each column's trimmed text. The passes over a few rows run in
     # memory: Polars 2.1's streaming engine panicked formatting the reasons of a small, chunked
@@ -127,18 +137,13 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     valid = ~pl.col("_invalid")
     invalid_rows = verdicts.filter(pl.col("_invalid"))[ROW]
     invalid = (
-        typed.filter(pl.col(ROW).is_in(invalid_rows.implode()))
+        typed_rows(invalid_rows)
         .select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
         .collect(engine="in-memory")
     )
     # The record as landed: every column, extras included, before any trimming.
     landed = pl.struct(pl.exclude(ROW, "date", "_event_ts", *RAW_LINEAGE_COLUMNS)).struct.json_encode()
-    landed_rows = (
-        records.lazy()
-        .filter(pl.col(ROW).is_in(invalid_rows.implode()))
-        .select(ROW, landed.alias("raw_record"))
-        .collect(engine="in-memory")
-    )
+    landed_rows = only(invalid_rows).select(ROW, landed.alias("raw_record"))
     rejected = pl.concat(
         [
             unparsable.collect().select(
@@ -153,7 +158,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     # unique are compared as text (a collision of two different ids is not a re-send).
     maybe_resent = verdicts.filter(valid & pl.when(valid).then(pl.col("_id_hash")).is_duplicated())[ROW]
     resent = (
-        typed.filter(pl.col(ROW).is_in(maybe_resent.implode()))
+        typed_rows(maybe_resent)
         .select(ROW, "event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE)
         .collect(engine="in-memory")
         .filter(pl.col("event_id").is_duplicated())
@@ -227,23 +232,23 @@ def _common_utc_instant(column: str) -> pl.Expr:
     return pl.when(text.str.contains(_COMMON_INSTANT)).then(parsed)
 
 
-def _instants(records: pl.LazyFrame) -> pl.Series:
+def _instants(records: pl.DataFrame) -> pl.Series:
     """``_event_ts``: every record's UTC instant, null where its event_ts is none. The common
-    spelling is read for every record; the full grammar only for the few the common one missed."""
-    present = "event_ts" in records.collect_schema().names()
-    trimmed = records.select(ROW, _blank_to_null("event_ts") if present else pl.lit(None, pl.String).alias("event_ts"))
+    spelling is read for every record (in batches); the full grammar only for the few the common
+    one missed, selected first."""
+    if "event_ts" not in records.columns:
+        return pl.Series("_event_ts", [None] * records.height, dtype=pl.Datetime("us", "UTC"))
+    trimmed = records.lazy().select(_blank_to_null("event_ts"))
     common = trimmed.select(_common_utc_instant("event_ts").alias("_event_ts"), pl.col("event_ts").is_not_null())
-    common = common.collect()
+    common = common.collect(engine="streaming")
     instants = common["_event_ts"]
     retry = instants.is_null() & common["event_ts"]
     if retry.any():
         rows = retry.arg_true()
-        others = (
-            trimmed.filter(pl.col(ROW).is_in(rows.implode()))
-            .select(_utc_instant("event_ts"))
-            .collect(engine="in-memory")
+        others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
+        instants = instants.scatter(
+            rows, others.select(_utc_instant("event_ts")).collect(engine="in-memory").to_series()
         )
-        instants = instants.scatter(rows, others.to_series())
     return instants
 
 
