@@ -159,15 +159,18 @@ class _Records:
             return memoryview(prefix + view) if prefix else view
         starts, ends = self.starts[mask], self.ends[mask]
         size = len(self.data)
-        # +1 where a kept span starts, -1 after its line-end byte: a running sum marks kept bytes.
-        edges = np.zeros(size + 1, dtype=np.int8)
-        edges[starts] = 1
-        edges[np.minimum(ends + 1, size)] -= 1
-        kept = np.frombuffer(self.data, dtype=np.uint8)[np.cumsum(edges[:-1], dtype=np.int8) > 0]
-        terminated = ends < size
-        line_end_at = np.cumsum(ends - starts + terminated) - 1
-        kept[line_end_at[terminated]] = LF  # the CR of a CRLF, or the LF itself
-        return memoryview((b"\n" if after_line_feed else b"") + kept.tobytes())
+        # Each record with its own line end ("\n" or "\r\n": the readers take either, as on the
+        # usual path). Records that follow one another in the file are copied as one run, so a
+        # few left-out records cost a few slices instead of a pass over every byte of the file.
+        crlf = np.frombuffer(self.data, dtype=np.uint8)[np.minimum(ends, size - 1)] == CR
+        span_ends = np.minimum(ends + 1 + (crlf & (ends < size)), size)
+        breaks = np.flatnonzero(span_ends[:-1] != starts[1:]) + 1
+        run_starts = starts[np.concatenate(([0], breaks))].tolist()
+        run_ends = span_ends[np.concatenate((breaks - 1, [len(starts) - 1]))].tolist()
+        view = memoryview(self.data)
+        runs = [view[start:end] for start, end in zip(run_starts, run_ends, strict=True)]
+        last_ended = self.data[int(span_ends[-1]) - 1] == LF
+        return memoryview(b"".join([b"\n" if after_line_feed else b"", *runs, b"" if last_ended else b"\n"]))
 
 
 def _split(data: bytes, quoted: bool) -> _Records:
