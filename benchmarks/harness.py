@@ -121,7 +121,7 @@ _BYTECODE: dict[str, str] = {}  # PYTHONPYCACHEPREFIX for every child, once use_
 # What the children import: compiled once, untimed, so no measured run pays for compiling them.
 WARM_IMPORTS = (
     "dagster._cli, pipeline_assets.definitions, pipeline_assets.demo, pipeline_assets.transforms.ingest, "
-    "matplotlib.figure, matplotlib.backends.backend_svg, pandas, pyarrow.parquet, polars"
+    "pandas, pyarrow.parquet, polars"
 )
 
 

@@ -125,8 +125,12 @@ class WriteAuditPublish:
         """Stage, then audit from staging, one day of every selected table; fail on a failed check."""
         selected_checks = self.context.selected_asset_check_keys
         evaluations = []
+        # Each table is let go once staged (the audit reads the staged file), so a day's raw
+        # records are freed before its clean table is read back and audited.
+        pending = dict(frames)
+        del frames
         for asset, model in self.models.items():
-            staged = self.staging.stage(asset, partition_key, frames[asset])
+            staged = self.staging.stage(asset, partition_key, pending.pop(asset))
             self.staged[asset].append(staged)
             audit = model is not None and dg.AssetCheckKey(dg.AssetKey(asset), SCHEMA_CHECK) in selected_checks
             # The staged file is what gets published, so it is what is audited; a table without a

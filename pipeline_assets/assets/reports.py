@@ -16,7 +16,7 @@ from pipeline_assets.storage import native_errors_redacted
     backfill_policy=single_run_backfill,
     retry_policy=IO_RETRY,
     owners=OWNERS,
-    kinds={"html", "matplotlib"},
+    kinds={"html", "svg"},
     ins={
         "daily_user_metrics": dg.AssetIn(),
         "daily_event_summary": dg.AssetIn(),

@@ -25,6 +25,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from pipeline_assets.transforms.memory import return_freed_memory
+
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
 SOURCE_FILE, SOURCE_LINE, INGESTED_AT = "_source_file", "_source_line", "_ingested_at"
 EXTRA_COLUMNS = "_extra_columns"  # the raw layer's column of drifted fields (`raw_layer`)
@@ -40,14 +42,13 @@ UNPARSABLE_SCHEMA = {
 }
 
 BOM = b"\xef\xbb\xbf"
-QUOTE, COMMA, CR, LF = (ord(c) for c in '",\r\n')
+QUOTE, COMMA, CR, LF, OPEN_BRACE, CLOSE_BRACE = (ord(c) for c in '",\r\n{}')
 # One RFC 4180 record (its line end removed): fields separated by commas, each either plain text
 # without quotes, commas or line breaks, or quoted with inner quotes doubled.
 _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
 NOT_UTF8 = "record is not valid UTF-8"
-_PRINTS_AS_WRITTEN = (pl.String, pl.Int64, pl.Boolean, pl.Null)  # JSON values whose text survives typing
 
 
 class LandingFileError(ValueError):
@@ -92,7 +93,12 @@ def parse_landing_file(name: str, data: bytes) -> ParsedFile:
 def parse_content(name: str, content: bytes) -> ParsedFile:
     """Parse a landing file's `decompressed` content."""
     parse = _parse_csv if landing_format(name) == "csv" else _parse_jsonl
-    return parse(name, content)
+    parsed = parse(name, content)
+    # The split's NumPy arrays (a few times the file's size) are freed by now, but glibc keeps
+    # them in the reader thread's arena: 70-80 MiB for a 1M-record day, held through clean_day,
+    # where the day's memory peaks.
+    return_freed_memory()
+    return parsed
 
 
 # -- splitting bytes into records ----------------------------------------------------------------
@@ -161,15 +167,18 @@ class _Records:
             return memoryview(prefix + view) if prefix else view
         starts, ends = self.starts[mask], self.ends[mask]
         size = len(self.data)
-        # +1 where a kept span starts, -1 after its line-end byte: a running sum marks kept bytes.
-        edges = np.zeros(size + 1, dtype=np.int8)
-        edges[starts] = 1
-        edges[np.minimum(ends + 1, size)] -= 1
-        kept = np.frombuffer(self.data, dtype=np.uint8)[np.cumsum(edges[:-1], dtype=np.int8) > 0]
-        terminated = ends < size
-        line_end_at = np.cumsum(ends - starts + terminated) - 1
-        kept[line_end_at[terminated]] = LF  # the CR of a CRLF, or the LF itself
-        return memoryview((b"\n" if after_line_feed else b"") + kept.tobytes())
+        # Each record with its own line end ("\n" or "\r\n": the readers take either, as on the
+        # usual path). Records that follow one another in the file are copied as one run, so a
+        # few left-out records cost a few slices instead of a pass over every byte of the file.
+        crlf = np.frombuffer(self.data, dtype=np.uint8)[np.minimum(ends, size - 1)] == CR
+        span_ends = np.minimum(ends + 1 + (crlf & (ends < size)), size)
+        breaks = np.flatnonzero(span_ends[:-1] != starts[1:]) + 1
+        run_starts = starts[np.concatenate(([0], breaks))].tolist()
+        run_ends = span_ends[np.concatenate((breaks - 1, [len(starts) - 1]))].tolist()
+        view = memoryview(self.data)
+        runs = [view[start:end] for start, end in zip(run_starts, run_ends, strict=True)]
+        last_ended = self.data[int(span_ends[-1]) - 1] == LF
+        return memoryview(b"".join([b"\n" if after_line_feed else b"", *runs, b"" if last_ended else b"\n"]))
 
 
 def _split(data: bytes, quoted: bool) -> _Records:
@@ -269,19 +278,29 @@ def _read_csv(data: memoryview, header: list[str], longest_record: int) -> pa.Ta
 def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
     records = _split(data, quoted=False)
     utf8 = records.utf8_mask()
-    text = records.texts(utf8).str.strip_chars()
-    blank = (text.str.len_bytes() == 0).to_numpy() & utf8
-    if blank.any():  # lines of white space only hold no record
-        records, utf8, text = records.select(~blank), utf8[~blank], text.filter(~blank)
+    text = records.texts(utf8)  # each line as landed, its line end included: a view of the file
+    # Most lines are "{...}" with nothing around: no trimming needed. The others (white space
+    # around, blank, not an object, not UTF-8) are trimmed on their own: trimming every line
+    # copied the whole file once more (0.7 GB for a 10M-record day).
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    plain = utf8 & (buffer[records.starts] == OPEN_BRACE) & (buffer[records.ends - 1] == CLOSE_BRACE)
+    good = plain.copy()
+    if not plain.all():
+        others = ~plain
+        trimmed = text.filter(others).str.strip_chars()
+        blank = np.zeros(len(records), dtype=bool)
+        blank[others] = (trimmed.str.len_bytes() == 0).to_numpy() & utf8[others]
+        good[others] = utf8[others] & (trimmed.str.starts_with("{") & trimmed.str.ends_with("}")).to_numpy()
+        if blank.any():  # lines of white space only hold no record
+            records, utf8, text, good = records.select(~blank), utf8[~blank], text.filter(~blank), good[~blank]
     # A line that cannot be an object (not "{...}") is refused without parsing; if a line that
     # looks like one still breaks the bulk read, Polars' JSON path match (null for anything that
     # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
-    good = utf8 & (text.str.starts_with("{") & text.str.ends_with("}")).to_numpy()
     try:
         table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)
     except (pl.exceptions.PolarsError, LandingFileError, ValueError):
-        good &= text.str.json_path_match("$").is_not_null().to_numpy()
+        good &= text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
         table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)
     table = _keep_reserved(table).with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
@@ -295,47 +314,45 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
 def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     """Every key of every line, each value as text: strings as they are, anything else as JSON.
 
-    ``lines`` holds the same records as ``data``, one per element, for the values Polars' reader
-    cannot give as text itself."""
-    data = bytes(data)
-    if not data.strip():
+    ``lines`` holds the same records as ``data``, one per element (white space around them
+    included), for the values Polars' reader cannot give as text itself."""
+    if lines.is_empty():  # every record given is a non-blank line
         return pl.DataFrame()
-    try:  # one full pass: every key of every line, each key's values typed by inference
-        inferred = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-        keys, nested = inferred.columns, [key for key, dtype in inferred.schema.items() if dtype.is_nested()]
+    # A view of a whole file is the file itself, which BytesIO shares instead of copying.
+    whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
+    data = data.obj if whole else bytes(data)
+    try:  # every key of every line: a schema inferred over all of them, without building columns
+        schema = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema()
+        keys, nested = schema.names(), [key for key, dtype in schema.items() if dtype.is_nested()]
     except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
-        inferred = None
-        keys = list(dict.fromkeys(key for line in lines.to_list() for key in json.loads(line)))
+        keys = list(dict.fromkeys(key for line in lines.str.strip_chars().to_list() for key in json.loads(line)))
         nested = keys
-    # Text, integers and booleans print back as they were written; other keys are read again as
-    # text (not a float cast: 5 stays "5" beside 6.5; objects keep only their own keys).
-    again = keys if inferred is None else [k for k, t in inferred.schema.items() if t not in _PRINTS_AS_WRITTEN]
-    if inferred is not None and len(again) < len(keys):
-        table = inferred.with_columns(pl.col(key).cast(pl.String) for key in keys if key not in again)
-        if again:
-            text = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in again})
-            table = table.with_columns(text)
-    else:
-        table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    # One pass reads every value as text: a string as it is, any other value as JSON text of an
+    # equal value (5 stays "5" beside 6.5; an object keeps only its own keys). Reading typed
+    # values first and casting them took twice as long (the typed columns were built, then cast).
+    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
     # A text column may hold nested values too (a key that is text on some lines); there the line
-    # itself says whether the key's value opens an object or array.
+    # itself says whether the key's value opens an object or array. JSON may spell a key with
+    # escapes ("\/", "\u0061"): a line where the key is not found as written is read again.
     escaped = lines.str.contains("\\", literal=True)
     for key in keys:
         value = table[key]
-        redo = (value.str.starts_with("{") | value.str.starts_with("[")) & escaped
-        spelled = json.dumps(key)
-        if key not in nested and spelled == f'"{key}"':
-            # A line that does not spell the key plainly spells it with escapes ("\/" for "/"):
-            # only Python can tell what its value opens.
-            plain = lines.str.contains(spelled, literal=True)
-            redo &= lines.str.contains(re.escape(spelled) + r"\s*:\s*[\[{]") | ~plain
-        redo = redo.fill_null(False)
-        if redo.any():
-            values = [json.loads(line)[key] for line in lines.filter(redo).to_list()]
-            fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
-            table = table.with_columns(value.scatter(redo.arg_true(), pl.Series(fixed, dtype=pl.String)))
+        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
+        if not redo.any():
+            continue
+        rows = redo.arg_true()
+        if key not in nested:  # the regular expressions run on the candidate lines only
+            candidates = lines.gather(rows)
+            spelled = re.escape(json.dumps(key, ensure_ascii=False))
+            opens = candidates.str.contains(spelled + r"\s*:\s*[\[{]")
+            rows = rows.filter(opens | ~candidates.str.contains(spelled + r"\s*:"))
+            if rows.is_empty():
+                continue
+        values = [json.loads(line)[key] for line in lines.gather(rows).str.strip_chars().to_list()]
+        fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+        table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table
 
 

@@ -1,6 +1,7 @@
 """parse_landing_file: landing bytes to text records plus unparsable rows, every record accounted for."""
 
 import gzip
+import json
 
 import polars as pl
 import pytest
@@ -248,6 +249,14 @@ def test_jsonl_absent_object_field_stays_null():
 def test_jsonl_object_keeps_only_its_own_keys():
     parsed = parse("a.jsonl", b'{"metadata": {"a": 1}}\n{"metadata": {"b": "x"}}\n')
     assert parsed.records["metadata"].to_list() == ['{"a": 1}', '{"b": "x"}']
+
+
+def test_jsonl_nested_value_with_escapes_under_a_key_spelled_with_escapes():
+    """A key may be spelled with escapes ("\\/" for "/"); its nested value keeps its escapes.
+    (Found by the JSON Lines property test with more examples than the suite runs.)"""
+    parsed = parse("a.jsonl", b'{"\\/":""}\n{"\\/":["\\u001f"], "m": "{\\"a\\": 1}"}\n')
+    assert [json.loads(v) for v in parsed.records["/"].to_list()[1:]] == [["\x1f"]]
+    assert parsed.records["m"].to_list() == [None, '{"a": 1}']  # a text value that looks like JSON stays as it is
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,81 @@
+"""The events step of one day, part by part, in one process: where its time and memory go.
+
+python benchmarks/profile_events.py --landing L --day 2024-01-01 [--repeat 3] [--out DIR]
+
+Times (wall and this process's CPU) each part the `events` asset runs for a day, one after
+another and single-threaded (the asset parses the day's files in three threads): reading,
+parsing and counting each landing file, building raw_events, `clean_day`, writing the three
+staged Parquet files, and the Pandera audits of clean_events and rejected_events read back.
+Not a benchmark of the whole graph (that is `run.py --day`); a tool for finding what to change.
+"""
+
+import argparse
+import resource
+import tempfile
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+
+from pipeline_assets.assets.events import raw_frame
+from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.storage import Store
+from pipeline_assets.transforms.clean import clean_day
+from pipeline_assets.transforms.ingest import decompressed, parse_content
+from pipeline_assets.transforms.landing_count import count_records
+
+
+def timed(label: str, results: dict[str, list[tuple[float, float]]], work, *args, **kwargs):
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = work(*args, **kwargs)
+    results.setdefault(label, []).append((time.perf_counter() - wall, time.process_time() - cpu))
+    return value
+
+
+def one_day(landing: Path, day: str, out: Path, results: dict) -> None:
+    events = sorted((landing / "events" / f"date={day}").iterdir())
+    rates = pl.concat(pl.read_csv(p, infer_schema=False) for p in (landing / "fx_rates" / f"date={day}").glob("*.csv"))
+    fx = rates.select("currency", pl.col("usd_per_unit").cast(pl.Float64)).lazy()
+    parsed = []
+    for path in events:
+        content = timed(f"decompress {path.name}", results, decompressed, path.name, path.read_bytes())
+        parsed.append(timed(f"parse {path.name}", results, parse_content, path.name, content))
+        timed(f"count {path.name}", results, count_records, path.name, content)
+        del content
+    the_day = date.fromisoformat(day)
+    raw = timed("raw_frame", results, raw_frame, parsed, the_day, datetime.now(UTC))
+    unparsable = pl.concat([p.unparsable for p in parsed])
+    del parsed
+    result = timed("clean_day", results, clean_day, raw.lazy(), unparsable.lazy(), fx, the_day)
+    store = Store(str(out))
+    for name, frame in (("raw", raw), ("clean", result.clean), ("rejected", result.rejected)):
+        timed(f"write {name}", results, store.write_parquet, f"{name}.parquet", frame)
+    for name, model in (("clean", CleanEvents), ("rejected", RejectedEvents)):
+        frame = timed(f"read back {name}", results, pl.read_parquet, out / f"{name}.parquet")
+        timed(f"audit {name}", results, model.validate, frame, lazy=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--landing", type=Path, required=True)
+    parser.add_argument("--day", default="2024-01-01")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    results: dict[str, list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory(dir=args.out) as out:
+        for _ in range(args.repeat):
+            one_day(args.landing, args.day, Path(out), results)
+    print(f"{'part':<28} {'best wall s':>11} {'its CPU s':>9}   (best of {args.repeat}; first audit imports Pandera)")
+    total = 0.0
+    for label, runs in results.items():
+        wall, cpu = min(runs)
+        total += wall
+        print(f"{label:<28} {wall:>11.3f} {cpu:>9.3f}")
+    print(f"{'sum of the best':<28} {total:>11.3f}")
+    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
