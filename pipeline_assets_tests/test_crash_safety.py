@@ -1,4 +1,4 @@
-"""kill -9 of a range run at many moments: readers only ever see whole partitions of one version,
+"""kill -9 of a range run at many moments (eight on disk, two on each object store): readers only ever see whole partitions of one version,
 staging is never read, and the next run publishes exactly the right data. On disk and each store.
 
 Two landing states of the same days (seeds 7 and 8, same file names): each moment kills a run of
@@ -51,7 +51,7 @@ MOMENTS = [
     Moment("aggregating", r" - daily_user_metrics - STEP_START"),
     Moment("publishing the last step", r" - rolling_revenue_7d - ASSET_CHECK_EVALUATION", occurrence=3),
 ]
-CLOUD_MOMENTS = [MOMENTS[0], MOMENTS[3], MOMENTS[4], MOMENTS[6]]
+CLOUD_MOMENTS = [MOMENTS[3], MOMENTS[6]]  # publishing and after: where object stores differ from disk
 
 
 @pytest.fixture(scope="module")

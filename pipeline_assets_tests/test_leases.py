@@ -1,4 +1,5 @@
-"""Per-day leases on local disk: one holder at a time, dead holders taken over, retries welcome."""
+"""Per-day leases: one holder at a time, dead holders taken over, retries welcome; and the
+conditional create under them, raced on disk and on each object store."""
 
 import json
 import subprocess
@@ -11,6 +12,7 @@ import pytest
 from pipeline_assets import leases
 from pipeline_assets.leases import LEASES, DayLeases, owner_record
 from pipeline_assets.storage import Store
+from pipeline_assets_tests.conftest import STORES, store_root
 
 
 def _leases(store: Store, run_id: str, running: set[str], log: list[str] | None = None) -> DayLeases:
@@ -64,8 +66,15 @@ def test_a_retried_step_of_the_same_run_takes_its_own_lease_back(tmp_path):
     assert [f.key for f in store.list_files(LEASES)] == ["_leases/events/date=2024-01-01/1.json"]
 
 
-def test_racing_writers_of_one_lease_object_have_one_winner(tmp_path):
-    store, wins = Store(str(tmp_path)), []
+@pytest.mark.parametrize("kind", STORES)
+def test_racing_writers_of_one_lease_object_have_one_winner(request, tmp_path, kind):
+    with store_root(request, kind, tmp_path) as root:
+        store, wins = Store(root), []
+        _race(store, wins)
+    assert sorted(wins) == [False] * 7 + [True]
+
+
+def _race(store: Store, wins: list[bool]) -> None:
     threads = [
         threading.Thread(target=lambda n=n: wins.append(store.create_exclusive("x/0.json", b"%d" % n)))
         for n in range(8)
@@ -74,4 +83,3 @@ def test_racing_writers_of_one_lease_object_have_one_winner(tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(wins) == [False] * 7 + [True]
