@@ -2,6 +2,7 @@
 
 import ctypes
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -162,8 +163,29 @@ class WriteAuditPublish:
         return self.context.op_def.name
 
     def _in_progress(self, run_id: str) -> bool:
-        run = self.context.instance.get_run_by_id(run_id)
-        return run is not None and not run.is_finished
+        return run_in_progress(self.context.instance, run_id)
+
+
+def run_in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
+    run = instance.get_run_by_id(run_id)
+    return run is not None and not run.is_finished
+
+
+@contextmanager
+def leased_days(context: dg.AssetExecutionContext, warehouse: Warehouse) -> Iterator[None]:
+    """The step's leases on its days, for a step that writes outside `WriteAuditPublish`."""
+    leases = DayLeases(
+        warehouse.store,
+        context.op_def.name,
+        context.run.run_id,
+        partial(run_in_progress, context.instance),
+        context.log.info,
+    )
+    leases.acquire(context.partition_keys)
+    try:
+        yield
+    finally:
+        leases.release()
 
 
 def _return_freed_memory() -> None:

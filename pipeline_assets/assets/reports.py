@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.assets.common import IO_RETRY, OWNERS
+from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.report import render_report
 from pipeline_assets.resources import Warehouse
@@ -35,19 +35,20 @@ def daily_report(
     written to ``daily_report/date=D/report.html`` beside its figures as CSV."""
     store = warehouse.store
     written = {}
-    for key in context.partition_keys:
-        report = render_report(
-            key,
-            daily_user_metrics[key].collect(),
-            daily_event_summary[key].collect(),
-            rolling_revenue_7d[key].collect(),
-        )
-        prefix = f"daily_report/date={key}"
-        for name, content in report.files.items():
-            store.write_bytes(f"{prefix}/{name}", content)
-        # The page goes last: once it is visible, every file it links to is already there.
-        store.write_bytes(f"{prefix}/report.html", report.html.encode())
-        written[key] = store.uri(f"{prefix}/report.html")
+    with leased_days(context, warehouse):  # two runs of a day never interleave its files
+        for key in context.partition_keys:
+            report = render_report(
+                key,
+                daily_user_metrics[key].collect(),
+                daily_event_summary[key].collect(),
+                rolling_revenue_7d[key].collect(),
+            )
+            prefix = f"daily_report/date={key}"
+            for name, content in report.files.items():
+                store.write_bytes(f"{prefix}/{name}", content)
+            # The page goes last: once it is visible, every file it links to is already there.
+            store.write_bytes(f"{prefix}/report.html", report.html.encode())
+            written[key] = store.uri(f"{prefix}/report.html")
     only = next(iter(written.values())) if len(written) == 1 else None
     return dg.MaterializeResult(
         metadata={"dagster/uri": dg.MetadataValue.path(only)} if only else {"reports": dg.MetadataValue.json(written)}
