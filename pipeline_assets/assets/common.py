@@ -1,6 +1,5 @@
 """What every daily table asset shares: its decorator settings and its write-audit-publish path."""
 
-import ctypes
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
@@ -22,6 +21,7 @@ from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
 from pipeline_assets.storage import StorageError, redacted_native_error
+from pipeline_assets.transforms.memory import return_freed_memory
 from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
 
 OWNERS = ["team:data-platform"]
@@ -149,7 +149,7 @@ class WriteAuditPublish:
             )
             self.context.add_asset_metadata({**metadata, **(figures or {})}, asset_key=key, partition_key=partition_key)
             del audited
-        _return_freed_memory()
+        return_freed_memory()  # or a range run's resident memory would creep up by the day
         yield from record_evaluations(self.context, [*evaluations, *extra_evaluations])
 
     def outputs(self) -> Iterator[dg.Output]:
@@ -186,20 +186,3 @@ def leased_days(context: dg.AssetExecutionContext, warehouse: Warehouse) -> Iter
         yield
     finally:
         leases.release()
-
-
-def _return_freed_memory() -> None:
-    """Hand the day's freed memory back to the system (glibc keeps it in its arenas otherwise,
-    and a range run's resident memory would creep up by the day)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _glibc() -> Any:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: nothing to trim
-        return None
-
-
-_LIBC = _glibc()
