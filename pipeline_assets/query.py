@@ -14,7 +14,7 @@ import polars as pl
 
 from pipeline_assets.cloud import redact
 from pipeline_assets.storage import Store
-from pipeline_assets.warehouse import PARTITION_COLUMN, STAGING, asset_scan, partition_prefix, published_days
+from pipeline_assets.warehouse import PARTITION_COLUMN, asset_scan, partition_prefix, published_days
 
 OUTPUT_FORMATS = (".csv", ".parquet")
 
@@ -40,10 +40,11 @@ class Window:
 def table_assets(store: Store) -> dict[str, list[str]]:
     """Each asset of the warehouse that holds Parquet tables, with its published days.
 
-    The report asset (HTML and CSV) and the staging area are not tables."""
+    The report asset (HTML and CSV) is not a table, nor is what the pipeline keeps beside the
+    assets (``_staging``, ``_leases``)."""
     tables = {}
     for name in store.list_children(""):
-        if name.startswith(("_", ".")) or name == STAGING:
+        if name.startswith(("_", ".")):
             continue
         days = published_days(store, name)
         if days and store.list_files(partition_prefix(name, days[-1]), suffixes=(".parquet",)):

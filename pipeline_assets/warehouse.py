@@ -62,9 +62,21 @@ def asset_scan(store: Store, asset: str) -> pl.LazyFrame:
 
 
 def published_days(store: Store, asset: str) -> list[str]:
-    """The partition keys that ``asset`` has published, in order."""
+    """The partition keys that ``asset`` has published, in order (a folder whose name is not a
+    day is no partition)."""
     prefix = f"{PARTITION_COLUMN}="
-    return [name.removeprefix(prefix) for name in store.list_children(asset) if name.startswith(prefix)]
+    names = store.list_children(asset)
+    return [
+        name.removeprefix(prefix) for name in names if name.startswith(prefix) and _is_day(name.removeprefix(prefix))
+    ]
+
+
+def _is_day(partition_key: str) -> bool:
+    try:
+        partition_day(partition_key)
+    except ValueError:
+        return False
+    return True
 
 
 def _file_frame(frame: pl.DataFrame, partition_key: str) -> pl.DataFrame:

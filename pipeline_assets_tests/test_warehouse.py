@@ -120,6 +120,8 @@ def test_an_asset_scan_reads_only_the_partitions_a_date_filter_keeps(tmp_path):
     kept = asset_scan(store, "t").filter(pl.col("date") >= date(2024, 1, 2)).collect()
 
     assert kept.equals(pl.concat([_day("2024-01-02", 2), _day("2024-01-03", 3)]))
+    store.write_bytes("t/date=not-a-day/x.parquet", b"")
+    store.write_bytes("t/2024-01-04/x.parquet", b"")
     assert published_days(store, "t") == ["2024-01-01", "2024-01-02", "2024-01-03"]
     with pytest.raises(pl.exceptions.PolarsError):
         asset_scan(store, "t").collect()
