@@ -56,6 +56,17 @@ class Pipeline:
         return [f.key for f in self.warehouse.list_files(asset)]
 
 
+def failure_messages(result: dg.ExecuteInProcessResult) -> str:
+    """The errors of every failed or retried step attempt of a run, with what caused them."""
+    messages = []
+    for event in result.all_events:
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            messages.append(error.message)
+            error = error.cause
+    return "\n".join(messages)
+
+
 # Every store the product supports; the cloud ones talk to the servers started below.
 STORES = ["local", *(pytest.param(cloud, marks=pytest.mark.cloud) for cloud in CLOUDS)]
 

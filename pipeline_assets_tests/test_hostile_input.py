@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from pipeline_assets.storage import Store
-from pipeline_assets_tests.conftest import make_pipeline
+from pipeline_assets_tests.conftest import failure_messages, make_pipeline
 
 pytestmark = pytest.mark.integration
 
@@ -19,17 +19,6 @@ DAY = "2024-01-01"
 HEADER = "event_id,user_id,session_id,event_type,event_ts,amount,currency,country,device,metadata\n"
 GOOD = HEADER + "g1,1,s1,view,2024-01-01T10:00:00Z,,,DE,web,\n"
 GARBAGE = bytes(random.Random(7).randrange(256) for _ in range(5000))
-
-
-def failure_messages(result) -> str:
-    """The errors of every failed or retried step attempt, with what caused them."""
-    messages = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        while error is not None:
-            messages.append(error.message)
-            error = error.cause
-    return "\n".join(messages)
 
 
 @pytest.fixture

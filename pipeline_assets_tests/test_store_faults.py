@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from pipeline_assets_tests.conftest import make_pipeline
+from pipeline_assets_tests.conftest import failure_messages, make_pipeline
 from pipeline_assets_tests.fault_proxy import FaultProxy
 from pipeline_assets_tests.processes import content_hashes
 
@@ -31,16 +31,6 @@ def faulty_s3(s3_server) -> Iterator[tuple]:
                 yield pipeline, proxy, content_hashes(pipeline.warehouse)
     finally:
         proxy.close()
-
-
-def failure_messages(result) -> str:
-    messages = []
-    for event in result.all_events:
-        error = getattr(event.event_specific_data, "error", None)
-        while error is not None:
-            messages.append(error.message)
-            error = error.cause
-    return "\n".join(messages)
 
 
 READS, LISTINGS, PUBLISHES = r"^GET /[^?]+/landing/events/", r"^GET .*list-type=2", r" copy$"
