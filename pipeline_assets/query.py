@@ -71,7 +71,7 @@ def run_query(store: Store, sql: str, days: int | None = None, until: date | Non
         window = Window.ending(until or latest, days)
     elif until is not None:
         raise QueryError("--until says where --days ends; give --days too")
-    context = pl.SQLContext({name: _scan(store, name, window) for name in tables})
+    context = pl.SQLContext({name: _scan(store, name, days, window) for name, days in tables.items()})
     try:
         frame = context.execute(sql, eager=False).collect()
     except pl.exceptions.SQLInterfaceError as error:  # an unknown table among others
@@ -81,8 +81,8 @@ def run_query(store: Store, sql: str, days: int | None = None, until: date | Non
     return QueryResult(frame, tuple(sorted(tables)), window)
 
 
-def _scan(store: Store, asset: str, window: Window | None) -> pl.LazyFrame:
-    scan = asset_scan(store, asset)
+def _scan(store: Store, asset: str, days: list[str], window: Window | None) -> pl.LazyFrame:
+    scan = asset_scan(store, asset, days)
     if window is None:
         return scan
     return scan.filter(pl.col(PARTITION_COLUMN).is_between(window.first, window.last))

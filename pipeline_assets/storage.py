@@ -13,14 +13,13 @@ Retrying here as well would multiply the attempts of every layer below. What fai
 `StorageError`, naming the store and the key, with secrets redacted.
 """
 
-import contextlib
 import functools
 import io
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -308,19 +307,6 @@ def redacted_native_error(error: BaseException) -> StorageError | None:
     if isinstance(error, StorageError) or not isinstance(error, pl.exceptions.PolarsError | OSError):
         return None
     return StorageError(redact(f"{type(error).__name__}: {error}")[:2000])
-
-
-@contextlib.contextmanager
-def native_errors_redacted() -> Iterator[None]:
-    """Re-raise `redacted_native_error` of whatever the block raises (the original is dropped:
-    its message is what must not travel)."""
-    try:
-        yield
-    except Exception as error:  # noqa: BLE001 - only storage-shaped errors are replaced
-        redacted = redacted_native_error(error)
-        if redacted is None:
-            raise
-        raise redacted from None
 
 
 @functools.lru_cache(maxsize=16)

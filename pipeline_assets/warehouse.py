@@ -46,13 +46,14 @@ def partition_file(asset: str, partition_key: str) -> str:
     return f"{partition_prefix(asset, partition_key)}/{DATA_FILE}"
 
 
-def asset_scan(store: Store, asset: str) -> pl.LazyFrame:
+def asset_scan(store: Store, asset: str, days: list[str] | None = None) -> pl.LazyFrame:
     """Every published partition of ``asset`` as one Hive-partitioned scan; a filter on ``date``
-    prunes the partitions before any of their files is opened.
+    prunes the partitions before any of their files is opened. ``days``: its `published_days`,
+    if the caller has them already.
 
     The schema is the latest partition's (every partition has the same one), so that not even the
     first partition's footer is read when a filter leaves that partition out."""
-    days = published_days(store, asset)
+    days = published_days(store, asset) if days is None else days
     latest = store.list_files(partition_prefix(asset, days[-1]), suffixes=(".parquet",)) if days else []
     if not latest:
         raise MissingPartitionsError(f"{asset} has no published partition under {store.uri(asset)}")

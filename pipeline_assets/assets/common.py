@@ -91,7 +91,7 @@ class WriteAuditPublish:
         selected = {key.to_user_string() for key in context.selected_asset_keys}
         self.models = {asset: model for asset, model in models.items() if asset in selected}
         self.staging = RunStaging(warehouse.store, context.run.run_id)
-        self.leases = DayLeases(warehouse.store, self._step, context.run.run_id, self._in_progress, context.log.info)
+        self.leases = _day_leases(context, warehouse)
         self.staged: dict[str, list[StagedPartition]] = {asset: [] for asset in self.models}
 
     def __enter__(self) -> "WriteAuditPublish":
@@ -110,11 +110,9 @@ class WriteAuditPublish:
         if not self.staging.store.exists(self.staging.commit_record(self._step)):
             for asset in self.models:  # a failed check, a crash, or the step being stopped
                 self.staging.discard(asset)
-        redacted = redacted_native_error(error)
-        if redacted is not None:
-            raise redacted from None
-        if isinstance(error, StorageError) and not error.transient:  # retrying cannot help
-            raise dg.Failure(str(error), allow_retries=False) from None
+        replacement = step_error(error)
+        if replacement is not None:
+            raise replacement from None
 
     def day(
         self,
@@ -171,18 +169,46 @@ def run_in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:
     return run is not None and not run.is_finished
 
 
-@contextmanager
-def leased_days(context: dg.AssetExecutionContext, warehouse: Warehouse) -> Iterator[None]:
-    """The step's leases on its days, for a step that writes outside `WriteAuditPublish`."""
-    leases = DayLeases(
+def _day_leases(context: dg.AssetExecutionContext, warehouse: Warehouse) -> DayLeases:
+    return DayLeases(
         warehouse.store,
         context.op_def.name,
         context.run.run_id,
         partial(run_in_progress, context.instance),
         context.log.info,
     )
+
+
+@contextmanager
+def leased_days(context: dg.AssetExecutionContext, warehouse: Warehouse) -> Iterator[None]:
+    """The step's leases on its days, for a step that writes outside `WriteAuditPublish`."""
+    leases = _day_leases(context, warehouse)
     leases.acquire(context.partition_keys)
     try:
         yield
     finally:
         leases.release()
+
+
+def step_error(error: BaseException) -> BaseException | None:
+    """What a step raises instead of ``error``, if anything: a failure of Polars' native reader
+    redacted like the storage layer's, and a storage failure that retrying cannot fix as a
+    Failure that the retry policy leaves alone."""
+    redacted = redacted_native_error(error)
+    if redacted is not None:
+        return redacted
+    if isinstance(error, StorageError) and not error.transient:
+        return dg.Failure(str(error), allow_retries=False)
+    return None
+
+
+@contextmanager
+def step_errors() -> Iterator[None]:
+    """`step_error` around a block (or, as a decorator, a whole step)."""
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - replaced only where step_error says so
+        replacement = step_error(error)
+        if replacement is None:
+            raise
+        raise replacement from None

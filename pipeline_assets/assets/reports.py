@@ -3,11 +3,10 @@
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days
+from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days, step_errors
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.report import render_report
 from pipeline_assets.resources import Warehouse
-from pipeline_assets.storage import native_errors_redacted
 
 
 @dg.asset(
@@ -23,7 +22,7 @@ from pipeline_assets.storage import native_errors_redacted
         "rolling_revenue_7d": dg.AssetIn(),
     },
 )
-@native_errors_redacted()  # the published days are read by Polars' native reader
+@step_errors()  # the published days are read by Polars' native reader
 def daily_report(
     context: dg.AssetExecutionContext,
     warehouse: Warehouse,
