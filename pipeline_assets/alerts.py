@@ -2,7 +2,6 @@
 and to Slack (dagster-slack), each when its env vars are set (`alert_settings.py`)."""
 
 import os
-from collections.abc import Mapping
 
 import dagster as dg
 from dagster_slack import SlackResource
@@ -32,7 +31,7 @@ class SlackAlerts(SlackResource):
     def get_client(self) -> WebClient:
         return WebClient(self.token, base_url=self.api_url or WebClient.BASE_URL)
 
-    def post(self, alert: FailureAlert) -> None:
+    def send(self, alert: FailureAlert) -> None:
         try:
             self.get_client().chat_postMessage(channel=self.channel, text=f"*{alert.subject}*\n{alert.text}")
         except (SlackClientError, OSError) as error:
@@ -80,16 +79,16 @@ class FailureAlerts(dg.ConfigurableResource):
             if channel is None:
                 continue
             try:
-                channel.send(alert) if isinstance(channel, EmailAlerts) else channel.post(alert)
+                channel.send(alert)
             except AlertDeliveryError as error:
                 failures.append(str(error))
         if failures:
             raise AlertDeliveryError("; ".join(failures))
 
 
-def failure_alerts_from_env(env: Mapping[str, str] | None = None) -> FailureAlerts:
+def failure_alerts_from_env() -> FailureAlerts:
     """The channels the environment configures, secrets passed as EnvVar (never as values)."""
-    settings = alert_settings(os.environ if env is None else env)
+    settings = alert_settings(os.environ)
     email = settings.email
     return FailureAlerts(
         email=None
