@@ -2,12 +2,14 @@
 
 import dagster as dg
 
+from pipeline_assets.alerts import ALERTS_RESOURCE, failure_alerts_from_env, run_failure_alerts
 from pipeline_assets.assets.aggregated import daily_event_summary, daily_user_metrics, rolling_revenue_7d
 from pipeline_assets.assets.events import events
 from pipeline_assets.assets.raw import raw_fx_rates
 from pipeline_assets.assets.reports import daily_report
 from pipeline_assets.io_manager import ParquetWarehouseIOManager
 from pipeline_assets.jobs import daily_job
+from pipeline_assets.log_format import run_loggers
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schedules import daily_schedule
@@ -26,12 +28,14 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
         assets=[raw_fx_rates, events, daily_user_metrics, daily_event_summary, rolling_revenue_7d, daily_report],
         jobs=[daily_job],
         schedules=[daily_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, run_failure_alerts],
         resources={
             "io_manager": ParquetWarehouseIOManager(warehouse_url=settings.warehouse_url),
             "warehouse": Warehouse(warehouse_url=settings.warehouse_url),
             "landing": LandingZone(landing_url=settings.landing_url),
+            ALERTS_RESOURCE: failure_alerts_from_env(),  # channels from PIPELINE_ALERT_* / SLACK_BOT_TOKEN
         },
+        loggers=run_loggers(),  # JSON lines when PIPELINE_LOG_FORMAT=json, else Dagster's console logger
         # In-process: a run is one process that loads the code once. The multiprocess default
         # starts a process per step that re-imports dagster, pandera and polars (8-10 s each
         # here), for no parallelism worth having on a linear graph; see README for the figures.

@@ -14,6 +14,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from pipeline_assets.log_format import log_fields
 from pipeline_assets.storage import Store
 from pipeline_assets.warehouse import PublishedTable, scan_partitions
 
@@ -33,7 +34,12 @@ class ParquetWarehouseIOManager(dg.ConfigurableIOManager):
         published = sorted(p.partition_key for p in obj.partitions)
         if obj.asset != asset or published != expected:
             raise dg.Failure(f"{asset}: published {obj.asset} for {published} but the run is for {expected}")
-        context.log.info(f"{asset}: published {len(published)} partitions under {self.store.uri(asset)}")
+        context.log.info(
+            f"{asset}: published {len(published)} partitions under {self.store.uri(asset)}",
+            extra=log_fields(
+                asset=asset, counts={"partitions": len(published), "rows": sum(p.rows for p in obj.partitions)}
+            ),
+        )
 
     def load_input(self, context: dg.InputContext) -> Any:
         asset = context.asset_key.path[-1]

@@ -15,6 +15,7 @@ import polars as pl
 from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
 from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
 from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
+from pipeline_assets.log_format import log_fields
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schemas import CleanEvents, RejectedEvents
 from pipeline_assets.storage import StoredFile
@@ -112,7 +113,10 @@ def _events_day(
     }
     context.log.info(
         f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
-        f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates"
+        f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates",
+        extra=log_fields(
+            partition=partition_key, asset=CLEAN_EVENTS, counts={"files": len(files), **counts.as_metadata()}
+        ),
     )
     frames = {RAW_EVENTS: raw_events_table(raw), CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
     return frames, [reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts)], figures
