@@ -26,8 +26,8 @@ FROM python:3.11-slim-bookworm AS runtime
 
 # A fixed uid/gid, so volumes and Kubernetes' securityContext (runAsUser) can name it.
 ARG APP_UID=10001
-RUN groupadd --system --gid "$APP_UID" dagster \
-    && useradd --system --uid "$APP_UID" --gid dagster --home-dir /opt/dagster --no-create-home \
+RUN groupadd --gid "$APP_UID" dagster \
+    && useradd --no-log-init --uid "$APP_UID" --gid dagster --home-dir /opt/dagster --no-create-home \
        --shell /usr/sbin/nologin dagster \
     && mkdir -p /opt/dagster/home /app/data \
     && chown -R dagster:dagster /opt/dagster /app/data
