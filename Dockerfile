@@ -24,12 +24,14 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev \
 # --- runtime: the venv and the project only; no uv, no compiler, not root -----------------------
 FROM python:3.11-slim-bookworm AS runtime
 
-# A fixed uid/gid, so volumes and Kubernetes' securityContext (runAsUser) can name it.
+# A fixed uid/gid, so volumes and Kubernetes' securityContext (runAsUser) can name it. The
+# directories a deployment mounts volumes on exist here, owned by that user: a fresh named volume
+# takes the ownership of the directory it is mounted on.
 ARG APP_UID=10001
 RUN groupadd --gid "$APP_UID" dagster \
     && useradd --no-log-init --uid "$APP_UID" --gid dagster --home-dir /opt/dagster --no-create-home \
        --shell /usr/sbin/nologin dagster \
-    && mkdir -p /opt/dagster/home /app/data \
+    && mkdir -p /opt/dagster/home/storage /app/data/landing /app/data/warehouse \
     && chown -R dagster:dagster /opt/dagster /app/data
 
 ENV DAGSTER_HOME=/opt/dagster/home PATH="/app/.venv/bin:$PATH" PYTHONUNBUFFERED=1
