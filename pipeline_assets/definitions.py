@@ -11,6 +11,8 @@ from pipeline_assets.jobs import daily_job
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schedules import daily_schedule
+from pipeline_assets.search.assets import embed_search_queries, search_queries, search_themes
+from pipeline_assets.search.resource import SearchEmbeddings
 from pipeline_assets.sensors import landing_sensor
 from pipeline_assets.settings import PipelineSettings
 
@@ -23,7 +25,17 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             f"{daily_partitions.start.date()} (set PIPELINE_START_DATE before loading the code location)"
         )
     return dg.Definitions(
-        assets=[raw_fx_rates, events, daily_user_metrics, daily_event_summary, rolling_revenue_7d, daily_report],
+        assets=[
+            raw_fx_rates,
+            events,
+            daily_user_metrics,
+            daily_event_summary,
+            rolling_revenue_7d,
+            daily_report,
+            search_queries,
+            embed_search_queries,
+            search_themes,
+        ],
         jobs=[daily_job],
         schedules=[daily_schedule],
         sensors=[landing_sensor],
@@ -31,6 +43,7 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             "io_manager": ParquetWarehouseIOManager(warehouse_url=settings.warehouse_url),
             "warehouse": Warehouse(warehouse_url=settings.warehouse_url),
             "landing": LandingZone(landing_url=settings.landing_url),
+            "search_embedder": SearchEmbeddings.from_env(),
         },
         # In-process: a run is one process that loads the code once. The multiprocess default
         # starts a process per step that re-imports dagster, pandera and polars (8-10 s each
