@@ -134,11 +134,13 @@ def embeddings_table(queries: pl.DataFrame, model: str, vectors: np.ndarray) -> 
 
 
 def _published_lookup(store: Store):
-    def lookup(model: str, texts: list[str]) -> pl.DataFrame:
+    def lookup(model: str, dimension: int, texts: list[str]) -> pl.DataFrame:
         days = published_days(store, EMBEDDINGS)
         if not days:
             return pl.DataFrame(schema={"query": pl.String, "embedding": pl.List(pl.Float32)})
-        scan = asset_scan(store, EMBEDDINGS, days).filter(pl.col("model") == model, pl.col("query").is_in(texts))
+        scan = asset_scan(store, EMBEDDINGS, days).filter(
+            pl.col("model") == model, pl.col("query").is_in(texts), pl.col("embedding").list.len() == dimension
+        )
         return scan.select("query", "embedding").unique("query", keep="any").collect()
 
     return lookup
@@ -181,6 +183,8 @@ def search_themes(
             window, previous = window_days(key), previous_window_days(key)
             queries = _days(warehouse.store, QUERIES, search_queries, window + previous)
             vectors = _days(warehouse.store, EMBEDDINGS, search_query_embeddings, window + previous)
+            window_vectors = _of(vectors, window + previous)
+            _require_one_model(window_vectors, key)
             current = themes.window_queries(_of(queries, window), _of(vectors, window))
             before = themes.window_queries(_of(queries, previous), _of(vectors, previous))
             table = themes.themes(current, before).select(
@@ -202,9 +206,33 @@ def _days(store: Store, asset: str, loaded: dict[str, pl.LazyFrame], days: list[
     return {**loaded, **scan_partitions(store, asset, earlier)}
 
 
+def _require_one_model(vectors: pl.DataFrame, partition_key: str) -> None:
+    """Vectors of two models (or dimensions) cannot be compared: say which days to embed again."""
+    kinds = vectors.group_by("model", pl.col("embedding").list.len().alias("dimension")).agg(
+        pl.col("date").unique().sort().alias("days")
+    )
+    if kinds.height > 1:
+        listed = "; ".join(
+            f"{row['model']} ({row['dimension']} dimensions) on {', '.join(map(str, row['days']))}"
+            for row in kinds.sort("model", "dimension").iter_rows(named=True)
+        )
+        raise dg.Failure(
+            f"search_themes for {partition_key}: the 14 days it compares hold vectors of different models: "
+            f"{listed}. Materialise search_query_embeddings again for the days of the old model.",
+            allow_retries=False,
+        )
+
+
 def _of(scans: dict[str, pl.LazyFrame], days: list[str]) -> pl.DataFrame:
     if not days:
         return pl.DataFrame(
-            schema={"query": pl.String, "searches": pl.UInt32, "user_ids": pl.List(pl.Int64), "embedding": pl.List(pl.Float32)}
+            schema={
+                "date": pl.Date,
+                "query": pl.String,
+                "searches": pl.UInt32,
+                "user_ids": pl.List(pl.Int64),
+                "model": pl.String,
+                "embedding": pl.List(pl.Float32),
+            }
         )
     return pl.concat([scans[d] for d in days], how="vertical").collect()

@@ -1,6 +1,7 @@
 """The embedding cache: a text is sent to the model once per model, whatever the days.
 
-Keyed by (model, normalised text). The store behind it is the warehouse itself: every published
+Keyed by (model, dimension, normalised text): a model name reconfigured to another dimension
+gets its texts embedded again rather than vectors of two lengths side by side. The store behind it is the warehouse itself: every published
 day of ``search_query_embeddings`` (so a backfill or a re-run pays only for texts never embedded
 before), plus the days computed earlier in the same run, which are not published yet.
 """
@@ -12,7 +13,7 @@ import polars as pl
 
 from pipeline_assets.search.embedders import Embedder
 
-PublishedLookup = Callable[[str, Sequence[str]], pl.DataFrame]  # (model, texts) -> query, embedding
+PublishedLookup = Callable[[str, int, Sequence[str]], pl.DataFrame]  # (model, dimension, texts) -> query, embedding
 
 
 class EmbeddingCache:
@@ -24,7 +25,7 @@ class EmbeddingCache:
         """Look ``texts`` up in the published days at once (one read for a whole range run)."""
         wanted = [t for t in dict.fromkeys(texts) if t not in self.run]
         if wanted:
-            found = self.published(self.embedder.model, wanted)
+            found = self.published(self.embedder.model, self.embedder.dimension, wanted)
             for text, vector in zip(found["query"].to_list(), found["embedding"].to_list(), strict=True):
                 self.run[text] = np.asarray(vector, dtype=np.float32)
 

@@ -83,6 +83,8 @@ class FakeEmbeddingServer:
                     data[0]["embedding"] = data[0]["embedding"][:-1]
                 if fault == "strings":
                     data[0]["embedding"] = [str(x) for x in data[0]["embedding"]]
+                if fault == "zeros":  # well-formed, but no direction: only the blocking check can tell
+                    data[0]["embedding"] = [0.0] * fake.dimension
                 if fault == "reversed":  # valid: the index, not the position, says which input
                     data = data[::-1]
                 payload = {"object": "list", "data": data, "model": body["model"]}

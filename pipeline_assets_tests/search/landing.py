@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from pipeline_assets.sample_topics import SEARCH_TOPICS, misspell
+from pipeline_assets.search.text import normalise
 from pipeline_assets.storage import Store
 
 COLUMNS = ("event_id", "user_id", "session_id", "event_type", "event_ts", "amount", "currency", "country", "device")
@@ -27,15 +28,25 @@ def search_events_csv(day: date, texts: Iterable[tuple[str, int]], prefix: str =
     return out.getvalue().encode()
 
 
-def topic_searches(day: date, per_topic: int = 12, seed: int = 0) -> list[tuple[str, int]]:
-    """(text, user) for every topic: its phrasings in turn, one in four misspelled."""
+def labelled_searches(day: date, per_topic: int = 12, seed: int = 0) -> list[tuple[str, str, int]]:
+    """(topic, text, user) for every topic: its phrasings in turn, one in four misspelled."""
     rng = random.Random(f"{seed}-{day}")
     rows = []
-    for phrasings in SEARCH_TOPICS.values():
+    for topic, phrasings in SEARCH_TOPICS.items():
         for n in range(per_topic):
             text = phrasings[n % len(phrasings)]
-            rows.append((misspell(text, rng) if n % 4 == 3 else text, rng.randint(1, 40)))
+            rows.append((topic, misspell(text, rng) if n % 4 == 3 else text, rng.randint(1, 40)))
     return rows
+
+
+def topic_searches(day: date, per_topic: int = 12, seed: int = 0) -> list[tuple[str, int]]:
+    """(text, user) of `labelled_searches`."""
+    return [(text, user) for _, text, user in labelled_searches(day, per_topic, seed)]
+
+
+def topic_texts(rows: Iterable[tuple[str, str, int]], topic: str) -> set[str]:
+    """The normalised texts of ``topic`` among `labelled_searches` rows."""
+    return {normalise(text) for t, text, _ in rows if t == topic}
 
 
 def land_searches(landing: Store, day: date, texts: Iterable[tuple[str, int]], name: str = "searches.csv") -> None:
