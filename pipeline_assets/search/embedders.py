@@ -60,8 +60,7 @@ class LocalOnnxEmbedder:
     dimension = LOCAL_DIMENSION
 
     def __init__(self, batch_size: int = 256, threads: int = 0):
-        self.batch_size = batch_size
-        self.session, self.tokenizer = _load(threads)
+        self.batch_size, self.threads = batch_size, threads  # loaded on first use: a day without text pays nothing
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
@@ -72,11 +71,12 @@ class LocalOnnxEmbedder:
         return out
 
     def _embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        encodings = self.tokenizer.encode_batch(list(texts))
+        session, tokenizer = _load(self.threads)
+        encodings = tokenizer.encode_batch(list(texts))
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        hidden = self.session.run(["last_hidden_state"], feeds)[0]
+        hidden = session.run(["last_hidden_state"], feeds)[0]
         # Mean over the real tokens only (padding masked out), as sentence-transformers pools.
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
