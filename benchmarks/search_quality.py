@@ -26,7 +26,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
 
 from pipeline_assets.sample_topics import SEARCH_TOPICS, misspell  # noqa: E402
 from pipeline_assets.search.embedders import LocalOnnxEmbedder  # noqa: E402
@@ -127,8 +126,12 @@ def main() -> int:
     q = quality(embedder)
     print(f"index: {q['index']} queries ({len(SEARCH_TOPICS)} topics); {q['probes']} paraphrase probes")
     print(f"recall@{K}: {q['recall']:.3f} (target >= 0.9); top-1 in topic: {q['top1_topic']:.3f}")
-    print(f"paraphrase probes, top-1 cosine: mean {q['paraphrase_top1_sim'][0]:.2f}, min {q['paraphrase_top1_sim'][1]:.2f}")
-    print(f"unrelated probes, top-1 cosine: mean {q['unrelated_top1_sim'][0]:.2f}, max {q['unrelated_top1_sim'][1]:.2f}")
+    print(
+        f"paraphrase probes, top-1 cosine: mean {q['paraphrase_top1_sim'][0]:.2f}, min {q['paraphrase_top1_sim'][1]:.2f}"
+    )
+    print(
+        f"unrelated probes, top-1 cosine: mean {q['unrelated_top1_sim'][0]:.2f}, max {q['unrelated_top1_sim'][1]:.2f}"
+    )
     print(
         f"themes (distance threshold {DISTANCE_THRESHOLD}): {q['themes']} for {len(SEARCH_TOPICS)} topics; "
         f"purity {q['purity']:.3f} (target >= 0.8); completeness {q['completeness']:.3f}"
@@ -139,7 +142,11 @@ def main() -> int:
         median, best = throughput(embedder, args.queries)
         print(f"throughput: {median:,.0f} queries/s median of 3 ({best:,.0f} best), {args.queries:,} distinct texts")
     sizes = {name: installed_mib(name) for name in MODEL_PACKAGES}
-    print("install size: " + ", ".join(f"{n} {s:.1f} MiB" for n, s in sizes.items()) + f"; total {sum(sizes.values()):.1f} MiB")
+    print(
+        "install size: "
+        + ", ".join(f"{n} {s:.1f} MiB" for n, s in sizes.items())
+        + f"; total {sum(sizes.values()):.1f} MiB"
+    )
     return 0
 
 

@@ -136,6 +136,11 @@ def _search(args: argparse.Namespace) -> int:
         f"of {store.uri('search_index')}",
         file=sys.stderr,
     )
+    if result.indexed_queries == 0:
+        print(
+            'no search text is indexed for those days (search events carry it as metadata {"q": ...})', file=sys.stderr
+        )
+        return 0
     print(format_matches(result))
     return 0
 

@@ -19,7 +19,12 @@ from pipeline_assets.resources import Warehouse
 from pipeline_assets.search import checks, themes
 from pipeline_assets.search.cache import EmbeddingCache
 from pipeline_assets.search.resource import SearchEmbeddings
-from pipeline_assets.search.schemas import SearchQueries, SearchThemes, search_index_model, search_query_embeddings_model
+from pipeline_assets.search.schemas import (
+    SearchQueries,
+    SearchThemes,
+    search_index_model,
+    search_query_embeddings_model,
+)
 from pipeline_assets.search.text import day_queries
 from pipeline_assets.storage import Store
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS

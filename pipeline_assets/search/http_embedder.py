@@ -10,7 +10,6 @@ never into a log line or an error.
 
 import json
 import random
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -75,9 +74,7 @@ class HttpEmbedder:
                 return self._request(texts)
             except RetryableError as error:
                 if attempt == self.max_retries:
-                    raise EmbeddingError(
-                        f"{self.url}: gave up after {attempt + 1} attempts; last: {error}"
-                    ) from None
+                    raise EmbeddingError(f"{self.url}: gave up after {attempt + 1} attempts; last: {error}") from None
                 wait = self._wait(attempt, error.retry_after)
                 self.log(f"embedding request failed ({error}); attempt {attempt + 2} in {wait:.2f} s")
                 self.sleep(wait)
@@ -109,7 +106,7 @@ class HttpEmbedder:
             if status in RETRIED_STATUSES:
                 raise RetryableError(f"HTTP {status}", _retry_after(error.headers.get("Retry-After"))) from None
             raise EmbeddingError(f"{self.url}: HTTP {status} (not retried): {detail}") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise RetryableError(f"no complete response within {self.timeout:g} s") from None
         except (urllib.error.URLError, ConnectionError, OSError) as error:
             reason = getattr(error, "reason", error)

@@ -26,7 +26,9 @@ def themes_section_html(themes: pl.DataFrame, limit: int = DEFAULT_LIMIT) -> str
     """An HTML ``<section>`` with the week's top ``limit`` themes (every value escaped)."""
     rows = _top(themes, limit)
     if not rows:
-        return f'<section class="search-themes"><h2>{TITLE}</h2><p>No searches with text in the last 7 days.</p></section>'
+        return (
+            f'<section class="search-themes"><h2>{TITLE}</h2><p>No searches with text in the last 7 days.</p></section>'
+        )
     window = f"{rows[0]['window_start']} to {rows[0]['date']}"
     body = "\n".join(
         "<tr>"

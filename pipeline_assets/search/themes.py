@@ -75,7 +75,8 @@ def window_queries(queries: pl.DataFrame, embeddings: pl.DataFrame) -> pl.DataFr
     """One row per distinct query of a window: searches summed, user_ids merged, its vector."""
     vectors = embeddings.select("query", "embedding").unique("query", keep="first")
     merged = queries.group_by("query").agg(
-        pl.col("searches").sum().cast(pl.UInt32), pl.col("user_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().alias("user_ids")
+        pl.col("searches").sum().cast(pl.UInt32),
+        pl.col("user_ids").list.explode(keep_nulls=False, empty_as_null=False).unique().alias("user_ids"),
     )
     missing = merged.join(vectors, on="query", how="anti")
     if missing.height:
@@ -104,7 +105,11 @@ def themes(window: pl.DataFrame, previous: pl.DataFrame, threshold: float = DIST
             pl.col("searches").alias("member_searches"),
             pl.len().cast(pl.UInt32).alias("queries"),
             pl.col("searches").sum().cast(pl.UInt32).alias("searches"),
-            pl.col("user_ids").list.explode(keep_nulls=False, empty_as_null=False).n_unique().cast(pl.UInt32).alias("users"),
+            pl.col("user_ids")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .n_unique()
+            .cast(pl.UInt32)
+            .alias("users"),
         )
         .sort("searches", "queries", descending=True)
     )

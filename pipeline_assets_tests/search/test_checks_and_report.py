@@ -48,10 +48,13 @@ def test_wrong_dimension_nan_norm_and_mixed_models_fail():
         "1 vectors hold NaN or infinity",
         "1 vectors are not of unit length",
     ]
-    assert "several models" in embedded_once_problems(
-        _queries(["a", "b"]), _embeddings(["a", "b"], models=["m", "n"]), DIM
-    )[0]
-    evaluation = embedded_once_evaluation("search_query_embeddings", "2024-01-01", _queries(["a"]), _embeddings([]), DIM)
+    assert (
+        "several models"
+        in embedded_once_problems(_queries(["a", "b"]), _embeddings(["a", "b"], models=["m", "n"]), DIM)[0]
+    )
+    evaluation = embedded_once_evaluation(
+        "search_query_embeddings", "2024-01-01", _queries(["a"]), _embeddings([]), DIM
+    )
     assert not evaluation.passed and evaluation.partition == "2024-01-01" and evaluation.blocking
 
 

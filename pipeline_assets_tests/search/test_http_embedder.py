@@ -52,7 +52,11 @@ def server():
 def _client(server, waits=None, **options):
     defaults = {"timeout_seconds": 0.5, "max_retries": 4, "api_key": KEY}
     return HttpEmbedder(
-        server.url, "fake-model", DIMENSION, sleep=(waits if waits is not None else []).append, **{**defaults, **options}
+        server.url,
+        "fake-model",
+        DIMENSION,
+        sleep=(waits if waits is not None else []).append,
+        **{**defaults, **options},
     )
 
 

@@ -1,7 +1,6 @@
 """The search assets materialised for real: from published clean_events on every store, with
 the embedding cache against the fake endpoint, and from landing files to `pipeline-assets search`."""
 
-import os
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -82,7 +81,9 @@ def test_search_assets_publish_checked_days_and_find_a_paraphrase(request, tmp_p
         queries = _table(store, "search_queries", DAY1)
         assert queries.filter(pl.col("query") == "lego castle set").select("searches", "users").row(0) == (2, 2)
         index = _table(store, "search_index", DAY1)
-        assert sorted(index["query"]) == sorted(queries["query"]) and index["embedding"].list.len().unique().to_list() == [384]
+        assert sorted(index["query"]) == sorted(queries["query"]) and index[
+            "embedding"
+        ].list.len().unique().to_list() == [384]
         for asset in SEARCH_ASSETS:  # one file per day, nothing left in staging
             assert [f.name for f in store.list_files(f"{asset}/date={DAY1}")] == ["data.parquet"]
         assert store.list_files("_staging", suffixes=(".parquet",)) == []
@@ -147,7 +148,9 @@ def test_a_degenerate_vector_blocks_publishing_the_day(tmp_path):
         server.faults.append("zeros")  # a well-formed response holding an all-zero vector
         result = _materialise(url, DAY1, _http(server))
     assert not result.success
-    failed = {(e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed}
+    failed = {
+        (e.asset_key.to_user_string(), e.check_name) for e in result.get_asset_check_evaluations() if not e.passed
+    }
     assert failed == {
         ("search_query_embeddings", "every_query_embedded_once"),
         ("search_query_embeddings", "schema"),
