@@ -4,6 +4,7 @@ pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out 
 pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
 pipeline-assets ui        # dagster dev on the same instance as the demo, on 127.0.0.1:3000
 pipeline-assets query "SELECT country, sum(amount_usd) FROM clean_events GROUP BY 1" --days 7
+pipeline-assets search "shoes for jogging" --days 7
 """
 
 import argparse
@@ -52,6 +53,17 @@ def main(argv: list[str] | None = None) -> int:
     query.add_argument("--out", help="write the whole result to a .csv or .parquet file instead of printing it")
     query.add_argument("--max-rows", type=int, default=50, help="rows printed (default 50)")
 
+    search = commands.add_parser(
+        "search",
+        help="the queries users searched for that are nearest in meaning to TEXT",
+        description="Embed TEXT with the configured backend ($PIPELINE_EMBEDDINGS_*) and list the nearest "
+        "queries of the search_index in the warehouse ($PIPELINE_WAREHOUSE_URL), with their dates, "
+        "searches and cosine similarity.",
+    )
+    search.add_argument("text", help='for example "shoes for jogging"')
+    search.add_argument("--days", type=int, help="only the last N published days (default: all)")
+    search.add_argument("--top", type=int, default=10, help="queries listed (default 10)")
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -71,6 +83,8 @@ def _run(args: argparse.Namespace) -> int:
         return _demo(args.days, args.rows_per_day)
     if args.command == "query":
         return _query(args)
+    if args.command == "search":
+        return _search(args)
     _use_project_instance()
     os.chdir(REPO_ROOT)
     command = ui_command(args.host, args.port)
@@ -103,6 +117,31 @@ def _query(args: argparse.Namespace) -> int:
         print(f"wrote {result.frame.height:,} rows to {args.out}", file=sys.stderr)
     else:
         print(format_result(result.frame, args.max_rows))
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from pipeline_assets.search.command import format_matches, search
+    from pipeline_assets.search.embedders import EmbeddingError
+    from pipeline_assets.search.resource import SearchEmbeddings
+    from pipeline_assets.storage import Store
+
+    store = Store(PipelineSettings.from_env().warehouse_url)
+    try:
+        result = search(store, args.text, SearchEmbeddings.from_env().embedder(), days=args.days, top=args.top)
+    except EmbeddingError as error:  # the endpoint failed for good: a bad-input exit, not a traceback
+        raise ValueError(str(error)) from None
+    print(
+        f"{result.indexed_queries:,} distinct queries from {result.first_day} to {result.last_day} "
+        f"of {store.uri('search_index')}",
+        file=sys.stderr,
+    )
+    if result.indexed_queries == 0:
+        print(
+            'no search text is indexed for those days (search events carry it as metadata {"q": ...})', file=sys.stderr
+        )
+        return 0
+    print(format_matches(result))
     return 0
 
 

@@ -13,6 +13,8 @@ from pipeline_assets.log_format import run_loggers
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schedules import daily_schedule
+from pipeline_assets.search.assets import embed_search_queries, search_queries, search_themes
+from pipeline_assets.search.resource import SearchEmbeddings
 from pipeline_assets.sensors import landing_sensor
 from pipeline_assets.settings import PipelineSettings
 
@@ -25,7 +27,17 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             f"{daily_partitions.start.date()} (set PIPELINE_START_DATE before loading the code location)"
         )
     return dg.Definitions(
-        assets=[raw_fx_rates, events, daily_user_metrics, daily_event_summary, rolling_revenue_7d, daily_report],
+        assets=[
+            raw_fx_rates,
+            events,
+            daily_user_metrics,
+            daily_event_summary,
+            rolling_revenue_7d,
+            daily_report,
+            search_queries,
+            embed_search_queries,
+            search_themes,
+        ],
         jobs=[daily_job],
         schedules=[daily_schedule],
         sensors=[landing_sensor, run_failure_alerts],
@@ -34,6 +46,7 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             "warehouse": Warehouse(warehouse_url=settings.warehouse_url),
             "landing": LandingZone(landing_url=settings.landing_url),
             ALERTS_RESOURCE: failure_alerts_from_env(),  # channels from PIPELINE_ALERT_* / SLACK_BOT_TOKEN
+            "search_embedder": SearchEmbeddings.from_env(),
         },
         loggers=run_loggers(),  # JSON lines when PIPELINE_LOG_FORMAT=json, else Dagster's console logger
         # In-process: a run is one process that loads the code once. The multiprocess default

@@ -50,6 +50,8 @@ def test_blocking_checks_cover_clean_rejected_and_every_aggregate():
     assert blocking == {
         ("clean_events", "schema"), ("clean_events", "reconciliation"), ("rejected_events", "schema"),
         ("daily_user_metrics", "schema"), ("daily_event_summary", "schema"), ("rolling_revenue_7d", "schema"),
+        ("search_queries", "schema"), ("search_query_embeddings", "schema"),
+        ("search_query_embeddings", "every_query_embedded_once"), ("search_index", "schema"), ("search_themes", "schema"),
     }  # fmt: skip
 
 
