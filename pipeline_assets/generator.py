@@ -1,15 +1,16 @@
 """Sample landing data per the data contract, with every defect kind it names, and a manifest.
 
 Each day gets three event files (CSV with BOM and CRLF, gzip CSV with other column order and a
-drifted extra column, JSON Lines) and one fx-rates file. Valid events carry quoted commas,
-quotes and line breaks in ``metadata``; a fixed number of records per defect kind is injected,
-and ``manifest.json`` records what went where, with the counts the pipeline must reproduce.
+drifted extra column, JSON Lines) and one fx-rates file. Valid events are whole user sessions
+(``sample_sessions``: a funnel from view to purchase, activity by hour of day, each country's
+usual currency, search queries with their typos); their ``metadata`` carries quoted commas,
+quotes and line breaks. A fixed number of records per defect kind is injected, and
+``manifest.json`` records what went where, with the counts the pipeline must reproduce.
 
 The benchmarks ask for shares instead of fixed counts (``duplicate_share``, ``invalid_share``,
-``unparsable_share``) or for no unparsable line at all (``format_defects=False``); left at their
-defaults, these keep the output byte for byte what it always was for a given seed. Records are
-built from the same random stream as ever, but with lookups instead of per-record formatting
-(a million records: under 20 s on the 2-core machine, where it took about 45 s).
+``unparsable_share``) or for no unparsable line at all (``format_defects=False``). The same seed
+gives the same bytes. Records are built with lookups instead of per-record formatting (a million
+records in well under 30 s on the 2-core machine).
 """
 
 import csv
@@ -22,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 
+from pipeline_assets.sample_sessions import FX_RATES, OTHER_METADATA, Population, population, session_events
 from pipeline_assets.storage import Store
 from pipeline_assets.transforms.clean import DEVICES, EVENT_COLUMNS, EVENT_TYPES
 
-FX_RATES = {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067"}
 CURRENCIES = ["USD", *FX_RATES]
 COUNTRIES = ["US", "DE", "GB", "JP", "FR", "BR"]
 EXTRA_COLUMN = "campaign"
@@ -63,8 +64,6 @@ _USER_IDS = tuple(str(n) for n in range(1, 501))
 _SESSION_IDS = tuple(f"s{n}" for n in range(1, 2_001))
 _COUNTRY_CHOICES = (*COUNTRIES, "")
 _DEVICE_CHOICES = (*DEVICES, "")
-# Free text with the CSV-hostile characters RFC 4180 quoting exists for.
-_METADATA = tuple(json.dumps({"ref": ref}) for ref in ("ad, banner", 'say "hi"', "line\nbreak", "plain"))
 _CAMPAIGNS = ("spring", "", "retarget")
 _CLOCK: tuple[str, ...] = ()  # "HH:MM:SS" for every second of a day, built on first use
 
@@ -124,10 +123,11 @@ def generate(
     manifest = {"start": start.isoformat(), "days": days, "rows_per_day": rows_per_day, "seed": seed, "by_day": []}
     if not format_defects or any(share is not None for share in (duplicate_share, invalid_share, unparsable_share)):
         manifest["options"] = options  # only when asked for, so the default manifest stays as it was
+    people = population(seed, rows_per_day)
     for offset in range(days):
         day = start + timedelta(days=offset)
         rng = random.Random(f"{seed}:{day.isoformat()}")
-        manifest["by_day"].append(_write_day(store, day, rows_per_day, rng, counts).__dict__)
+        manifest["by_day"].append(_write_day(store, day, rows_per_day, rng, counts, people).__dict__)
     store.write_bytes("manifest.json", json.dumps(manifest, indent=2).encode())
     return manifest
 
@@ -167,12 +167,14 @@ def _spread(total: int, kinds: Iterable[str]) -> dict[str, int]:
     return {kind: share + (i < remainder) for i, kind in enumerate(kinds)}
 
 
-def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, counts: _DefectCounts) -> DayManifest:
+def _write_day(
+    store: Store, day: date, rows_per_day: int, rng: random.Random, counts: _DefectCounts, people: Population
+) -> DayManifest:
     manifest = DayManifest(date=day.isoformat())
     injected = counts.injected
     if rows_per_day < injected + 1:
         raise ValueError(f"rows_per_day must be at least {injected + 1} to hold every defect kind")
-    valid = _events(rng, day, rows_per_day - injected)
+    valid = _events(rng, day, rows_per_day - injected, people)
     invalid = []
     for kind, change in FIELD_DEFECTS.items():
         for n in range(counts.field[kind]):
@@ -212,14 +214,19 @@ def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, c
     return manifest
 
 
-def _events(rng: random.Random, day: date, count: int) -> list[tuple[str, ...]]:
-    """``count`` valid events, serials 0… (what ``_event`` gives one by one)."""
+def _events(rng: random.Random, day: date, count: int, people: Population) -> list[tuple[str, ...]]:
+    """``count`` valid events of whole sessions, serials 0…"""
     text = _DayText.of(day)
-    return [_draw(rng, text, str(i)) for i in range(count)]
+    dates = text.dates
+
+    def write_ts(second: int, offset_index: int) -> str:
+        return _day_timestamp(dates, second, _OFFSETS[offset_index])
+
+    return session_events(people, rng._randbelow, count, text.id_prefix, f"{text.id_prefix}s", write_ts, len(_OFFSETS))
 
 
 def _event(rng: random.Random, day: date, serial: object) -> tuple[str, ...]:
-    """One valid event in EVENT_COLUMNS order."""
+    """One valid event in EVENT_COLUMNS order, on its own (the base a defect is written into)."""
     return _draw(rng, _DayText.of(day), str(serial))
 
 
@@ -237,9 +244,8 @@ class _DayText:
 
 
 def _draw(rng: random.Random, text: _DayText, serial: str) -> tuple[str, ...]:
-    """Every draw is ``rng._randbelow(n)``, the primitive ``choice``, ``randrange`` and ``randint``
-    are built on, in the order the fields were always drawn: the stream (and the bytes written)
-    stay those of the ``rng.choice(...)``/``rng.randint(...)`` calls, without their overhead."""
+    """A uniformly drawn event, fields independent (``rng._randbelow(n)`` is the primitive
+    ``choice`` and ``randint`` are built on, without their overhead)."""
     below = rng._randbelow
     second = 1 + below(86_398)  # rng.randrange(1, 86_399): seconds into the day
     event_type = EVENT_TYPES[below(len(EVENT_TYPES))]
@@ -251,7 +257,7 @@ def _draw(rng: random.Random, text: _DayText, serial: str) -> tuple[str, ...]:
     amount = f"{rng.uniform(1, 300):.2f}" if purchase else ""
     country = _COUNTRY_CHOICES[below(len(_COUNTRY_CHOICES))]
     device = _DEVICE_CHOICES[below(len(_DEVICE_CHOICES))]
-    metadata = _METADATA[below(len(_METADATA))]
+    metadata = OTHER_METADATA[below(len(OTHER_METADATA))]
     event_id = text.id_prefix + serial
     return (event_id, user_id, session_id, event_type, event_ts, amount, currency, country, device, metadata)
 
