@@ -162,4 +162,3 @@ def session_events(
                  amount, currency, user.country, user.device, metadata)
             )  # fmt: skip
     return events
-
