@@ -1,7 +1,7 @@
 """The daily report's figures from the day's tables (pure Polars, no rendering).
 
 Every figure is a typed table: counts are Int64, money Decimal(18, 2) (summed exactly, then
-rounded to the cent), shares Decimal(9, 6) fractions. The page and the CSVs beside it show the
+rounded to the cent, half to even), shares Decimal(9, 6) fractions. The page and the CSVs beside it show the
 same tables, so what a reader sees is what a script reads.
 """
 
