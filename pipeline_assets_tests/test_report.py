@@ -39,9 +39,11 @@ def report() -> RenderedReport:
         pl.len().alias("events"), pl.col("session_id").n_unique().alias("sessions"),
         (pl.col("event_type") == "purchase").sum().alias("purchases"), pl.col("amount_usd").sum().alias("revenue_usd"),
     ).with_columns(pl.lit(DAY).alias("date"))  # fmt: skip
+    summary = clean.group_by("event_type").agg(pl.len().alias("events"), pl.col("user_id").n_unique().alias("users"))
     rejected = pl.DataFrame({"reject_reason": ["user_id 'abc' is not an integer", "broken JSON"] * 2})
+    quality, window = DataQuality(18, 4, 1), Window(1040.05, 4, 1)
     figures = report_figures(
-        DAY, clean, rejected, DataQuality(18, 4, 1), user_metrics, user_metrics, ["2024-03-01"], Window(1040.05, 4, 1)
+        DAY, clean, rejected, quality, summary, user_metrics, user_metrics, [DAY.isoformat()], window
     )
     return render_report(figures, extra_sections=[Section("Search themes", "<p>themes here</p>")])
 

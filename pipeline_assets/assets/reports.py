@@ -29,6 +29,7 @@ LINE = ("_source_file", "_source_line")
         "raw_events": dg.AssetIn(),
         "clean_events": dg.AssetIn(),
         "rejected_events": dg.AssetIn(),
+        "daily_event_summary": dg.AssetIn(),
         "daily_user_metrics": dg.AssetIn(),
         "rolling_revenue_7d": dg.AssetIn(),
     },
@@ -40,6 +41,7 @@ def daily_report(
     raw_events: dict[str, pl.LazyFrame],
     clean_events: dict[str, pl.LazyFrame],
     rejected_events: dict[str, pl.LazyFrame],
+    daily_event_summary: dict[str, pl.LazyFrame],
     daily_user_metrics: dict[str, pl.LazyFrame],
     rolling_revenue_7d: dict[str, pl.LazyFrame],
 ) -> dg.MaterializeResult:
@@ -64,6 +66,7 @@ def daily_report(
                 clean,
                 rejected,
                 quality,
+                daily_event_summary[key].collect(),
                 metrics[key].collect(),
                 pl.concat([metrics[d] for d in window]).select("date", "user_id", "revenue_usd").collect(),
                 window,

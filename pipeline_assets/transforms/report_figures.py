@@ -72,13 +72,15 @@ def report_figures(
     clean: pl.DataFrame,
     rejected: pl.DataFrame,
     quality: DataQuality,
+    event_summary: pl.DataFrame,
     user_metrics: pl.DataFrame,
     window_user_metrics: pl.DataFrame,
     window_days: list[str],
     window: Window,
 ) -> ReportFigures:
     """The day's figures: ``clean`` and ``rejected`` are its clean_events and rejected_events,
-    ``user_metrics`` its daily_user_metrics, ``window_user_metrics`` those of ``window_days``."""
+    ``event_summary`` and ``user_metrics`` its daily_event_summary and daily_user_metrics,
+    ``window_user_metrics`` the daily_user_metrics of ``window_days``."""
     fences = amount_fences(clean)
     totals = pl.DataFrame(
         {"revenue_usd_7d": [window.revenue_usd_7d], "active_users_7d": [window.active_users_7d],
@@ -87,7 +89,7 @@ def report_figures(
     return ReportFigures(
         day=day,
         headline=pl.concat([headline(clean, quality), totals], how="horizontal"),
-        events_by_type=events_by_type(clean),
+        events_by_type=events_by_type(event_summary),
         activity_by_hour=activity_by_hour(clean),
         funnel=funnel(clean),
         revenue_by_currency=revenue_by_currency(clean),
@@ -140,11 +142,10 @@ def headline(clean: pl.DataFrame, quality: DataQuality) -> pl.DataFrame:
     )
 
 
-def events_by_type(clean: pl.DataFrame) -> pl.DataFrame:
-    """Events and distinct users per event type, every type of the contract listed (0 when absent)."""
-    counts = clean.group_by("event_type").agg(
-        pl.len().cast(COUNT).alias("events"), pl.col("user_id").n_unique().cast(COUNT).alias("users")
-    )
+def events_by_type(event_summary: pl.DataFrame) -> pl.DataFrame:
+    """Events and distinct users per event type (from daily_event_summary), every type of the
+    contract listed (0 when absent)."""
+    counts = event_summary.select("event_type", pl.col("events", "users").cast(COUNT))
     extra = sorted(set(counts["event_type"]) - set(EVENT_TYPES))
     types = pl.DataFrame({"event_type": [*EVENT_TYPES, *extra]})
     return types.join(counts, on="event_type", how="left", maintain_order="left").fill_null(0)

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 from pipeline_assets.number_format import frame_text, value_text
+from pipeline_assets.transforms.aggregates import daily_event_summary
 from pipeline_assets.transforms.clean import EVENT_TYPES
 from pipeline_assets.transforms.report_figures import (
     COUNT,
@@ -116,9 +117,15 @@ def test_headline_is_typed_and_counts_distinct_sessions():
 
 def test_events_by_type_lists_every_type_and_activity_every_hour():
     clean = events([("a", 1, "view", 5, None), ("a", 1, "view", 5, None), ("b", 2, "search", 23, None)])
-    by_type = events_by_type(clean)
+    summary = daily_event_summary(clean.with_columns(pl.lit(DAY).alias("date")).lazy()).collect()
+    by_type = events_by_type(summary)
     assert by_type["event_type"].to_list() == list(EVENT_TYPES)
-    assert dict(zip(by_type["event_type"], by_type["events"], strict=True))["view"] == 2
+    assert by_type.filter(pl.col("event_type").is_in(["view", "search", "click"])).rows() == [
+        ("view", 2, 1),
+        ("click", 0, 0),
+        ("search", 1, 1),
+    ]
+    assert by_type.schema == {"event_type": pl.String, "events": COUNT, "users": COUNT}
     hours = activity_by_hour(clean)
     assert hours["hour_utc"].to_list() == list(range(24)) and hours["events"].sum() == 3
     assert hours.filter(pl.col("hour_utc") == 5).row(0) == (5, 2, 1, 1)
