@@ -30,6 +30,9 @@ from pipeline_assets.transforms.clean import DEVICES, EVENT_COLUMNS, EVENT_TYPES
 CURRENCIES = ["USD", *FX_RATES]
 COUNTRIES = ["US", "DE", "GB", "JP", "FR", "BR"]
 EXTRA_COLUMN = "campaign"
+# Bumped whenever the bytes written for a seed change, so that caches of generated data (the
+# benchmarks') can tell their data from today's. 2: valid events became user sessions.
+SAMPLE_VERSION = 2
 
 # Defects that make a record rejected (one field each), then those of the file format.
 FIELD_DEFECTS = {
