@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline_assets.number_format import money
+from pipeline_assets.number_format import count, money, percent
 
 BAR, ACCENT, GRID = "#4C78A8", "#F58518", "#dddddd"
 SIZE = (6.4, 3.4)  # inches; 100 dpi on screen
@@ -130,7 +130,7 @@ def funnel_chart(steps: Sequence[str], sessions: Sequence[int], shares: Sequence
     figure = bar_chart("Funnel (sessions reaching each step)", steps, sessions, "Sessions", "", horizontal=True)
     axes = figure.axes[0]
     for index, (value, fraction) in enumerate(zip(sessions, shares, strict=True)):
-        axes.annotate(f" {float(fraction) * 100:.1f} %", (value, index), va="center", fontsize=8)
+        axes.annotate(f" {percent(fraction)}", (value, index), va="center", fontsize=8)
     axes.set_xlim(0, max([1, *sessions]) * 1.15)
     return figure
 
@@ -157,7 +157,7 @@ def trend_chart(days: Sequence[str], revenue: Sequence[float], users: Sequence[i
 
 def _number(value: float, _position: object = None) -> str:
     """A tick in the report's number format: 12,345 or 2.50."""
-    return f"{value:,.0f}" if math.isclose(value, round(value)) else f"{value:,.2f}"
+    return count(round(value)) if math.isclose(value, round(value)) else money(value)
 
 
 def _thousands(axis: Any, whole: bool = False) -> None:
