@@ -87,7 +87,8 @@ _STYLE = (
 
 
 def _anchor(title: str) -> str:
-    return "".join(c if c.isalnum() else "-" for c in title.lower()).strip("-")
+    """A stable id for a section: its title without the parenthesis ("7-day trend (3 of 7 days)")."""
+    return "".join(c if c.isalnum() else "-" for c in title.split(" (")[0].lower()).strip("-")
 
 
 def _headline_cards(figures: ReportFigures) -> str:

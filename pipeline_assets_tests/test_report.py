@@ -57,6 +57,7 @@ def test_page_has_every_section_in_order_and_the_extra_one_last(report):
     assert titles == [*(t.replace("&", "&amp;") for t in SECTIONS), "Search themes"]
     assert "<p>themes here</p>" in report.html
     assert report.html.index("Search themes") > report.html.index("7-day trend")
+    assert '<section id="7-day-trend"><h2>' in report.html and '<section id="search-themes">' in report.html
 
 
 def test_page_is_self_contained_with_inline_charts(report):
