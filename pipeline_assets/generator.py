@@ -13,23 +13,27 @@ gives the same bytes. Records are built with lookups instead of per-record forma
 records in well under 30 s on the 2-core machine).
 """
 
-import csv
 import gzip
-import io
 import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from operator import itemgetter
 
+from pipeline_assets.sample_files import (
+    BROKEN_LINES,
+    COLUMN_INDEX,
+    EXTRA_COLUMN,
+    csv_bytes,
+    jsonl_bytes,
+    shuffled_columns,
+)
 from pipeline_assets.sample_sessions import FX_RATES, OTHER_METADATA, Population, population, session_events
 from pipeline_assets.storage import Store
 from pipeline_assets.transforms.clean import DEVICES, EVENT_COLUMNS, EVENT_TYPES
 
 CURRENCIES = ["USD", *FX_RATES]
 COUNTRIES = ["US", "DE", "GB", "JP", "FR", "BR"]
-EXTRA_COLUMN = "campaign"
 # Bumped whenever the bytes written for a seed change, so that caches of generated data (the
 # benchmarks') can tell their data from today's. 2: valid events became user sessions.
 SAMPLE_VERSION = 2
@@ -52,22 +56,13 @@ FIELD_DEFECTS = {
     "invalid_device": {"device": "fridge"},
 }
 FORMAT_DEFECTS = ("wrong_field_count", "not_utf8", "broken_json", "json_not_an_object")
-# The unparsable line each format defect writes (the first two in the CSV file, the others in JSON Lines).
-_BROKEN_LINES = {
-    "wrong_field_count": b'"x1","2","3"\r\n',
-    "not_utf8": b"bad-\xff\xfe-id" + b",x" * (len(EVENT_COLUMNS) - 1) + b"\r\n",
-    "broken_json": b'{"event_id": "broken", "user_id": \n',
-    "json_not_an_object": b'["not", "an", "object"]\n',
-}
 
 # What one record is drawn from; a record is a tuple of strings in EVENT_COLUMNS order.
-_COLUMN_INDEX = {column: i for i, column in enumerate(EVENT_COLUMNS)}
 _OFFSETS = (0, 0, 2, -5, 9)  # hours; 0 is written as "Z"
 _USER_IDS = tuple(str(n) for n in range(1, 501))
 _SESSION_IDS = tuple(f"s{n}" for n in range(1, 2_001))
 _COUNTRY_CHOICES = (*COUNTRIES, "")
 _DEVICE_CHOICES = (*DEVICES, "")
-_CAMPAIGNS = ("spring", "", "retarget")
 _CLOCK: tuple[str, ...] = ()  # "HH:MM:SS" for every second of a day, built on first use
 
 
@@ -185,7 +180,7 @@ def _write_day(
             record.update({k: v.format(day=day, previous_day=day - timedelta(days=1)) for k, v in change.items()})
             invalid.append(tuple(record.values()))
     duplicates = []
-    ts = _COLUMN_INDEX["event_ts"]
+    ts = COLUMN_INDEX["event_ts"]
     for original in rng.sample(valid, counts.duplicates):
         resent = list(original)  # a re-sent event: same id, a later timestamp within the day
         resent[ts] = _timestamp(_parse_ts(original[ts]) + timedelta(seconds=1), rng)
@@ -196,11 +191,11 @@ def _write_day(
     thirds = len(records) // 3
     parts = [records[:thirds], records[thirds : 2 * thirds], records[2 * thirds :]]
     prefix = f"events/date={day.isoformat()}"
-    broken_csv = [_BROKEN_LINES[kind] * counts.unparsable[kind] for kind in ("wrong_field_count", "not_utf8")]
+    broken_csv = [BROKEN_LINES[kind] * counts.unparsable[kind] for kind in ("wrong_field_count", "not_utf8")]
     files = {
-        f"{prefix}/part-000.csv": _csv_bytes(parts[0], _shuffled_columns(rng), bom=True, crlf=True, broken=broken_csv),
-        f"{prefix}/part-001.csv.gz": gzip.compress(_csv_bytes(parts[1], [*EVENT_COLUMNS[::-1], EXTRA_COLUMN], rng=rng), mtime=0),
-        f"{prefix}/part-002.jsonl": _jsonl_bytes(parts[2], counts.unparsable),
+        f"{prefix}/part-000.csv": csv_bytes(parts[0], shuffled_columns(rng), bom=True, crlf=True, broken=broken_csv),
+        f"{prefix}/part-001.csv.gz": gzip.compress(csv_bytes(parts[1], [*EVENT_COLUMNS[::-1], EXTRA_COLUMN], rng=rng), mtime=0),
+        f"{prefix}/part-002.jsonl": jsonl_bytes(parts[2], counts.unparsable),
     }  # fmt: skip
     manifest.defects |= counts.unparsable
     for key, content in files.items():
@@ -290,54 +285,3 @@ def _timestamp(moment: datetime, rng: random.Random) -> str:
 
 def _parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _shuffled_columns(rng: random.Random) -> list[str]:
-    columns = list(EVENT_COLUMNS)
-    rng.shuffle(columns)
-    return columns
-
-
-def _csv_bytes(
-    records: list[tuple[str, ...]],
-    columns: list[str],
-    *,
-    bom: bool = False,
-    crlf: bool = False,
-    rng: random.Random | None = None,
-    broken: list[bytes] = (),
-) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n")
-    writer.writerow(columns)
-    fields = itemgetter(*(_COLUMN_INDEX[c] for c in columns if c != EXTRA_COLUMN))
-    if EXTRA_COLUMN in columns and rng is not None:
-        assert columns[-1] == EXTRA_COLUMN
-        below = rng._randbelow  # rng.choice(_CAMPAIGNS) per record, in record order
-        writer.writerows((*fields(record), _CAMPAIGNS[below(len(_CAMPAIGNS))]) for record in records)
-    else:
-        writer.writerows(map(fields, records))
-    content = buffer.getvalue().encode()
-    for lines in broken:
-        content += lines
-    return (b"\xef\xbb\xbf" if bom else b"") + content
-
-
-def _json_value(key: str, value: str) -> object:
-    """Numbers as JSON numbers where they are numbers, as a JSON producer would write them."""
-    if key in ("user_id", "amount"):
-        try:
-            return int(value) if key == "user_id" else float(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _jsonl_bytes(records: list[tuple[str, ...]], unparsable: dict[str, int]) -> bytes:
-    lines = [
-        json.dumps({k: _json_value(k, v) for k, v in zip(EVENT_COLUMNS, r, strict=True) if v != ""}) for r in records
-    ]
-    content = ("\n".join(lines) + "\n").encode() if lines else b""
-    for kind in ("broken_json", "json_not_an_object"):
-        content += _BROKEN_LINES[kind] * unparsable[kind]
-    return content or b"\n"
