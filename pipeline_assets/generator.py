@@ -1,34 +1,42 @@
 """Sample landing data per the data contract, with every defect kind it names, and a manifest.
 
 Each day gets three event files (CSV with BOM and CRLF, gzip CSV with other column order and a
-drifted extra column, JSON Lines) and one fx-rates file. Valid events carry quoted commas,
-quotes and line breaks in ``metadata``; a fixed number of records per defect kind is injected,
-and ``manifest.json`` records what went where, with the counts the pipeline must reproduce.
+drifted extra column, JSON Lines) and one fx-rates file. Valid events are whole user sessions
+(``sample_sessions``: a funnel from view to purchase, activity by hour of day, each country's
+usual currency, search queries with their typos); their ``metadata`` carries quoted commas,
+quotes and line breaks. A fixed number of records per defect kind is injected, and
+``manifest.json`` records what went where, with the counts the pipeline must reproduce.
 
 The benchmarks ask for shares instead of fixed counts (``duplicate_share``, ``invalid_share``,
-``unparsable_share``) or for no unparsable line at all (``format_defects=False``); left at their
-defaults, these keep the output byte for byte what it always was for a given seed. Records are
-built from the same random stream as ever, but with lookups instead of per-record formatting
-(a million records: under 20 s on the 2-core machine, where it took about 45 s).
+``unparsable_share``) or for no unparsable line at all (``format_defects=False``). The same seed
+gives the same bytes. Records are built with lookups instead of per-record formatting (a million
+records in well under 30 s on the 2-core machine).
 """
 
-import csv
 import gzip
-import io
 import json
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from operator import itemgetter
 
+from pipeline_assets.sample_files import (
+    BROKEN_LINES,
+    COLUMN_INDEX,
+    EXTRA_COLUMN,
+    csv_bytes,
+    jsonl_bytes,
+    shuffled_columns,
+)
+from pipeline_assets.sample_sessions import FX_RATES, OTHER_METADATA, Population, population, session_events
 from pipeline_assets.storage import Store
 from pipeline_assets.transforms.clean import DEVICES, EVENT_COLUMNS, EVENT_TYPES
 
-FX_RATES = {"EUR": "1.08", "GBP": "1.27", "JPY": "0.0067"}
 CURRENCIES = ["USD", *FX_RATES]
 COUNTRIES = ["US", "DE", "GB", "JP", "FR", "BR"]
-EXTRA_COLUMN = "campaign"
+# Bumped whenever the bytes written for a seed change, so that caches of generated data (the
+# benchmarks') can tell their data from today's. 2: valid events became user sessions.
+SAMPLE_VERSION = 2
 
 # Defects that make a record rejected (one field each), then those of the file format.
 FIELD_DEFECTS = {
@@ -48,24 +56,13 @@ FIELD_DEFECTS = {
     "invalid_device": {"device": "fridge"},
 }
 FORMAT_DEFECTS = ("wrong_field_count", "not_utf8", "broken_json", "json_not_an_object")
-# The unparsable line each format defect writes (the first two in the CSV file, the others in JSON Lines).
-_BROKEN_LINES = {
-    "wrong_field_count": b'"x1","2","3"\r\n',
-    "not_utf8": b"bad-\xff\xfe-id" + b",x" * (len(EVENT_COLUMNS) - 1) + b"\r\n",
-    "broken_json": b'{"event_id": "broken", "user_id": \n',
-    "json_not_an_object": b'["not", "an", "object"]\n',
-}
 
 # What one record is drawn from; a record is a tuple of strings in EVENT_COLUMNS order.
-_COLUMN_INDEX = {column: i for i, column in enumerate(EVENT_COLUMNS)}
 _OFFSETS = (0, 0, 2, -5, 9)  # hours; 0 is written as "Z"
 _USER_IDS = tuple(str(n) for n in range(1, 501))
 _SESSION_IDS = tuple(f"s{n}" for n in range(1, 2_001))
 _COUNTRY_CHOICES = (*COUNTRIES, "")
 _DEVICE_CHOICES = (*DEVICES, "")
-# Free text with the CSV-hostile characters RFC 4180 quoting exists for.
-_METADATA = tuple(json.dumps({"ref": ref}) for ref in ("ad, banner", 'say "hi"', "line\nbreak", "plain"))
-_CAMPAIGNS = ("spring", "", "retarget")
 _CLOCK: tuple[str, ...] = ()  # "HH:MM:SS" for every second of a day, built on first use
 
 
@@ -124,10 +121,11 @@ def generate(
     manifest = {"start": start.isoformat(), "days": days, "rows_per_day": rows_per_day, "seed": seed, "by_day": []}
     if not format_defects or any(share is not None for share in (duplicate_share, invalid_share, unparsable_share)):
         manifest["options"] = options  # only when asked for, so the default manifest stays as it was
+    people = population(seed, rows_per_day)
     for offset in range(days):
         day = start + timedelta(days=offset)
         rng = random.Random(f"{seed}:{day.isoformat()}")
-        manifest["by_day"].append(_write_day(store, day, rows_per_day, rng, counts).__dict__)
+        manifest["by_day"].append(_write_day(store, day, rows_per_day, rng, counts, people).__dict__)
     store.write_bytes("manifest.json", json.dumps(manifest, indent=2).encode())
     return manifest
 
@@ -167,12 +165,14 @@ def _spread(total: int, kinds: Iterable[str]) -> dict[str, int]:
     return {kind: share + (i < remainder) for i, kind in enumerate(kinds)}
 
 
-def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, counts: _DefectCounts) -> DayManifest:
+def _write_day(
+    store: Store, day: date, rows_per_day: int, rng: random.Random, counts: _DefectCounts, people: Population
+) -> DayManifest:
     manifest = DayManifest(date=day.isoformat())
     injected = counts.injected
     if rows_per_day < injected + 1:
         raise ValueError(f"rows_per_day must be at least {injected + 1} to hold every defect kind")
-    valid = _events(rng, day, rows_per_day - injected)
+    valid = _events(rng, day, rows_per_day - injected, people)
     invalid = []
     for kind, change in FIELD_DEFECTS.items():
         for n in range(counts.field[kind]):
@@ -180,7 +180,7 @@ def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, c
             record.update({k: v.format(day=day, previous_day=day - timedelta(days=1)) for k, v in change.items()})
             invalid.append(tuple(record.values()))
     duplicates = []
-    ts = _COLUMN_INDEX["event_ts"]
+    ts = COLUMN_INDEX["event_ts"]
     for original in rng.sample(valid, counts.duplicates):
         resent = list(original)  # a re-sent event: same id, a later timestamp within the day
         resent[ts] = _timestamp(_parse_ts(original[ts]) + timedelta(seconds=1), rng)
@@ -191,11 +191,11 @@ def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, c
     thirds = len(records) // 3
     parts = [records[:thirds], records[thirds : 2 * thirds], records[2 * thirds :]]
     prefix = f"events/date={day.isoformat()}"
-    broken_csv = [_BROKEN_LINES[kind] * counts.unparsable[kind] for kind in ("wrong_field_count", "not_utf8")]
+    broken_csv = [BROKEN_LINES[kind] * counts.unparsable[kind] for kind in ("wrong_field_count", "not_utf8")]
     files = {
-        f"{prefix}/part-000.csv": _csv_bytes(parts[0], _shuffled_columns(rng), bom=True, crlf=True, broken=broken_csv),
-        f"{prefix}/part-001.csv.gz": gzip.compress(_csv_bytes(parts[1], [*EVENT_COLUMNS[::-1], EXTRA_COLUMN], rng=rng), mtime=0),
-        f"{prefix}/part-002.jsonl": _jsonl_bytes(parts[2], counts.unparsable),
+        f"{prefix}/part-000.csv": csv_bytes(parts[0], shuffled_columns(rng), bom=True, crlf=True, broken=broken_csv),
+        f"{prefix}/part-001.csv.gz": gzip.compress(csv_bytes(parts[1], [*EVENT_COLUMNS[::-1], EXTRA_COLUMN], rng=rng), mtime=0),
+        f"{prefix}/part-002.jsonl": jsonl_bytes(parts[2], counts.unparsable),
     }  # fmt: skip
     manifest.defects |= counts.unparsable
     for key, content in files.items():
@@ -212,14 +212,19 @@ def _write_day(store: Store, day: date, rows_per_day: int, rng: random.Random, c
     return manifest
 
 
-def _events(rng: random.Random, day: date, count: int) -> list[tuple[str, ...]]:
-    """``count`` valid events, serials 0… (what ``_event`` gives one by one)."""
+def _events(rng: random.Random, day: date, count: int, people: Population) -> list[tuple[str, ...]]:
+    """``count`` valid events of whole sessions, serials 0…"""
     text = _DayText.of(day)
-    return [_draw(rng, text, str(i)) for i in range(count)]
+    dates = text.dates
+
+    def write_ts(second: int, offset_index: int) -> str:
+        return _day_timestamp(dates, second, _OFFSETS[offset_index])
+
+    return session_events(people, rng._randbelow, count, text.id_prefix, f"{text.id_prefix}s", write_ts, len(_OFFSETS))
 
 
 def _event(rng: random.Random, day: date, serial: object) -> tuple[str, ...]:
-    """One valid event in EVENT_COLUMNS order."""
+    """One valid event in EVENT_COLUMNS order, on its own (the base a defect is written into)."""
     return _draw(rng, _DayText.of(day), str(serial))
 
 
@@ -237,9 +242,8 @@ class _DayText:
 
 
 def _draw(rng: random.Random, text: _DayText, serial: str) -> tuple[str, ...]:
-    """Every draw is ``rng._randbelow(n)``, the primitive ``choice``, ``randrange`` and ``randint``
-    are built on, in the order the fields were always drawn: the stream (and the bytes written)
-    stay those of the ``rng.choice(...)``/``rng.randint(...)`` calls, without their overhead."""
+    """A uniformly drawn event, fields independent (``rng._randbelow(n)`` is the primitive
+    ``choice`` and ``randint`` are built on, without their overhead)."""
     below = rng._randbelow
     second = 1 + below(86_398)  # rng.randrange(1, 86_399): seconds into the day
     event_type = EVENT_TYPES[below(len(EVENT_TYPES))]
@@ -251,7 +255,7 @@ def _draw(rng: random.Random, text: _DayText, serial: str) -> tuple[str, ...]:
     amount = f"{rng.uniform(1, 300):.2f}" if purchase else ""
     country = _COUNTRY_CHOICES[below(len(_COUNTRY_CHOICES))]
     device = _DEVICE_CHOICES[below(len(_DEVICE_CHOICES))]
-    metadata = _METADATA[below(len(_METADATA))]
+    metadata = OTHER_METADATA[below(len(OTHER_METADATA))]
     event_id = text.id_prefix + serial
     return (event_id, user_id, session_id, event_type, event_ts, amount, currency, country, device, metadata)
 
@@ -281,54 +285,3 @@ def _timestamp(moment: datetime, rng: random.Random) -> str:
 
 def _parse_ts(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _shuffled_columns(rng: random.Random) -> list[str]:
-    columns = list(EVENT_COLUMNS)
-    rng.shuffle(columns)
-    return columns
-
-
-def _csv_bytes(
-    records: list[tuple[str, ...]],
-    columns: list[str],
-    *,
-    bom: bool = False,
-    crlf: bool = False,
-    rng: random.Random | None = None,
-    broken: list[bytes] = (),
-) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n" if crlf else "\n")
-    writer.writerow(columns)
-    fields = itemgetter(*(_COLUMN_INDEX[c] for c in columns if c != EXTRA_COLUMN))
-    if EXTRA_COLUMN in columns and rng is not None:
-        assert columns[-1] == EXTRA_COLUMN
-        below = rng._randbelow  # rng.choice(_CAMPAIGNS) per record, in record order
-        writer.writerows((*fields(record), _CAMPAIGNS[below(len(_CAMPAIGNS))]) for record in records)
-    else:
-        writer.writerows(map(fields, records))
-    content = buffer.getvalue().encode()
-    for lines in broken:
-        content += lines
-    return (b"\xef\xbb\xbf" if bom else b"") + content
-
-
-def _json_value(key: str, value: str) -> object:
-    """Numbers as JSON numbers where they are numbers, as a JSON producer would write them."""
-    if key in ("user_id", "amount"):
-        try:
-            return int(value) if key == "user_id" else float(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _jsonl_bytes(records: list[tuple[str, ...]], unparsable: dict[str, int]) -> bytes:
-    lines = [
-        json.dumps({k: _json_value(k, v) for k, v in zip(EVENT_COLUMNS, r, strict=True) if v != ""}) for r in records
-    ]
-    content = ("\n".join(lines) + "\n").encode() if lines else b""
-    for kind in ("broken_json", "json_not_an_object"):
-        content += _BROKEN_LINES[kind] * unparsable[kind]
-    return content or b"\n"

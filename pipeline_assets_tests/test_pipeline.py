@@ -13,6 +13,10 @@ DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
 ASSETS = ["raw_fx_rates", "raw_events", "clean_events", "rejected_events", "daily_user_metrics",
           "daily_event_summary", "rolling_revenue_7d"]  # fmt: skip
 
+SECTIONS = (
+    "Events by type", "Activity by hour (UTC)", "Funnel", "Revenue by currency", "Revenue by country",
+    "Top users by revenue", "Purchase-amount outliers (IQR rule)", "Rejected records by reason",
+)  # fmt: skip
 # The reject reason each injected defect kind must produce (as the contract states the rule).
 REASON_BY_DEFECT = {
     "missing_event_id": "event_id is missing",
@@ -129,13 +133,42 @@ def test_extra_columns_are_kept_in_raw_events(three_days):
     assert raw.columns[-4:] == ["_extra_columns", "_source_file", "_source_line", "_ingested_at"]
 
 
-def test_report_has_plots_and_figures(three_days):
-    pipeline, _, _ = three_days
+def test_report_has_every_section_and_typed_figures(three_days):
+    pipeline, manifest, result = three_days
     html = pipeline.warehouse.read_bytes(f"daily_report/date={DAYS[1]}/report.html").decode()
-    assert html.count("<svg") == 3
-    figures = pipeline.warehouse.read_bytes(f"daily_report/date={DAYS[1]}/kpis.csv").decode()
-    revenue = pipeline.table("daily_event_summary", DAYS[1])["revenue_usd"].sum()
-    assert f"revenue_usd,{round(revenue, 2)}" in figures
+    for section in SECTIONS:
+        assert f"<h2>{section}</h2>" in html, section
+    assert html.count("<svg") == 8 and "<script" not in html
+
+    def figures(name: str, day: str = DAYS[1]) -> pl.DataFrame:
+        return pl.read_csv(pipeline.warehouse.read_bytes(f"daily_report/date={day}/{name}.csv"))
+
+    headline = figures("headline").row(0, named=True)
+    expected = next(d for d in manifest["by_day"] if d["date"] == DAYS[1])
+    clean = pipeline.table("clean_events", DAYS[1])
+    assert {k: headline[k] for k in ("events", "landed_records", "rejected_records", "duplicates_removed")} == {
+        "events": clean.height, "landed_records": expected["landing_records"],
+        "rejected_records": expected["expected_rejected"], "duplicates_removed": expected["expected_duplicates"],
+    }  # fmt: skip
+    assert headline["sessions"] == clean["session_id"].n_unique() and headline["days_in_window"] == 2
+    assert "<h2>7-day trend (2 of 7 days)</h2>" in html
+    assert f"{headline['revenue_usd']:.2f}" == f"{round(clean['amount_usd'].sum(), 2):.2f}"
+    assert figures("headline", DAYS[0])["days_in_window"].item() == 1
+    assert (
+        "7-day trend (1 of 7 days)"
+        in pipeline.warehouse.read_bytes(f"daily_report/date={DAYS[0]}/report.html").decode()
+    )
+    # Typed as written: counts read back as integers, never as floats.
+    for name, count in [("headline", "events"), ("funnel", "sessions"), ("activity_by_hour", "events"),
+                        ("events_by_type", "users"), ("rejected_by_reason", "records"), ("top_users", "purchases")]:  # fmt: skip
+        assert figures(name).schema[count] == pl.Int64, name
+    report_events = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "daily_report"
+    ]
+    metadata = {e.partition: e.materialization.metadata for e in report_events}
+    assert metadata[DAYS[1]]["dagster/uri"].value.endswith(f"daily_report/date={DAYS[1]}/report.html")
+    assert "| Landed records |" in metadata[DAYS[1]]["report"].value
+    assert "(data:image/png;base64," in metadata[DAYS[1]]["report"].value
 
 
 def test_rerunning_a_day_gives_identical_data(pipeline):

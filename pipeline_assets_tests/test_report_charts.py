@@ -1,78 +1,83 @@
-"""The report's hand-written SVG charts: well-formed, escaped, and drawing the numbers given."""
+"""The report's matplotlib charts: inline SVG that is well-formed, labelled, escaped and reproducible."""
 
-import math
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
-import pytest
+import numpy as np
 
-from pipeline_assets.charts import BOTTOM, TOP, _ticks, bar_chart, histogram
+from pipeline_assets import charts
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def bars(svg: str) -> list[tuple[float, str]]:
-    """(height, tooltip) of every bar, left to right."""
+def texts(svg: str) -> set[str]:
+    return {"".join(element.itertext()) for element in ET.fromstring(svg).iter(f"{SVG}text")}
+
+
+def bar_heights(svg: str) -> list[float]:
+    """Heights of the filled bars (matplotlib writes each as a closed path in a patch group)."""
     root = ET.fromstring(svg)
-    return [(float(rect.get("height")), rect.find(f"{SVG}title").text) for rect in root.iter(f"{SVG}rect")]
+    heights = []
+    for group in root.iter(f"{SVG}g"):
+        if (group.get("id") or "").startswith("patch_"):
+            for path in group.iter(f"{SVG}path"):
+                if charts.BAR.lower() in (path.get("style") or "").lower():
+                    ys = [float(v) for v in path.get("d").replace("M", " ").replace("L", " ").replace("z", " ").split()[1::2]]  # fmt: skip
+                    heights.append(round(max(ys) - min(ys), 3))
+    return heights
 
 
-def texts(svg: str) -> list[str]:
-    return [element.text for element in ET.fromstring(svg).iter(f"{SVG}text")]
+def test_bar_chart_is_inline_svg_with_its_labels():
+    svg = charts.svg(charts.bar_chart("Events by type", ["view", "click"], [300, 150], "Event type", "Events"))
+    assert svg.startswith("<svg") and "<?xml" not in svg
+    assert {"Events by type", "Event type", "Events", "view", "click", "300"} <= texts(svg)
+    view, click = bar_heights(svg)
+    assert abs(view - 2 * click) < 0.01  # drawn to scale
 
 
-def test_bar_chart_draws_each_value_to_scale_in_order():
-    svg = bar_chart("Events by type", ["view", "click", "purchase"], [300, 150, 0], "events")
-    drawn = bars(svg)
-    assert [tooltip for _, tooltip in drawn] == ["view: 300", "click: 150", "purchase: 0"]
-    view, click, purchase = (height for height, _ in drawn)
-    assert view == pytest.approx(2 * click, abs=0.1) and purchase == 0
-    assert view <= BOTTOM - TOP
-    assert {"Events by type", "events", "view", "click", "purchase", "0", "300"} <= set(texts(svg))
+def test_counts_have_whole_ticks_in_the_report_number_format():
+    svg = charts.svg(charts.bar_chart("Rejected", ["a", "b"], [2, 1], "Records", "", horizontal=True))
+    numbers = {t for t in texts(svg) if t.replace(",", "").replace(".", "").isdigit()}
+    assert numbers and all("." not in t for t in numbers)
+    big = charts.svg(charts.hourly_chart(list(range(24)), [12_000] * 24))
+    assert "12,000" in texts(big) or "10,000" in texts(big)
 
 
-def test_labels_and_titles_are_escaped():
+def test_text_from_the_data_is_escaped():
     odd = '<b>click & "go"</b>'
-    svg = bar_chart(f"{odd} title", [odd], [1.5], f"{odd} unit")
-    assert odd not in svg and "<b>" not in svg
-    assert odd in texts(svg) and f"{odd} title" in texts(svg)  # what a reader sees, unescaped
+    svg = charts.svg(charts.bar_chart(f"{odd} title", [odd], [1], "x", "y"))
+    assert "<b>" not in svg
+    assert odd in texts(svg)  # what a reader sees, unescaped
 
 
-def test_histogram_counts_values_in_equal_bins_the_last_one_closed():
-    values = [1, 1, 2, 3, 3, 3, 10]
-    svg = histogram("Events per active user", values, bins=3, unit="users")
-    # Bins of width 3 over [1, 10]: [1, 4) holds 6, [4, 7) none, [7, 10] the 10.
-    assert [tooltip for _, tooltip in bars(svg)] == ["1–4: 6", "4–7: 0", "7–10: 1"]
+def test_same_figures_give_the_same_bytes():
+    def draw() -> str:
+        return charts.svg(charts.trend_chart(["2024-03-01", "2024-03-02"], [10.5, 20.25], [3, 4], "2 of 7 days"))
+
+    first = draw()
+    assert first == draw()
+    assert "Revenue and active users, 7-day window (2 of 7 days)" in texts(first)
+    assert {"Date (UTC)", "Revenue (USD)", "Active users"} <= texts(first)
 
 
-@pytest.mark.parametrize("values", [[], [5, 5, 5]])
-def test_histogram_of_nothing_or_of_one_value_still_draws(values):
-    svg = histogram("Events per active user", values, bins=1, unit="users")
-    assert [tooltip.rsplit(": ", 1)[1] for _, tooltip in bars(svg)] == [str(len(values))]
+def test_amount_histogram_bins_in_log_space_by_freedman_diaconis():
+    rng = np.random.default_rng(1)
+    amounts = np.exp(rng.normal(3.5, 0.9, 2_000)).round(2).tolist()
+    svg = charts.svg(charts.amount_histogram(amounts, -40.0, 150.0))
+    expected = len(np.histogram_bin_edges(np.log10(amounts), bins="fd")) - 1
+    assert len(bar_heights(svg)) == expected
+    assert {"Purchase amount (USD, log scale)", "Purchases", "IQR high fence 150.00"} <= texts(svg)
+    assert "10" in texts(svg) and "100" in texts(svg)  # plain numbers on the log axis, not 10^2
 
 
-def test_empty_bar_chart_is_an_empty_plot():
-    assert bars(bar_chart("Revenue by type (USD)", [], [], "USD")) == []
+def test_empty_and_single_value_charts_still_draw():
+    assert texts(charts.svg(charts.amount_histogram([], None, None))) >= {"Purchases"}
+    assert len(bar_heights(charts.svg(charts.amount_histogram([5.0, 5.0], 5.0, 5.0)))) == 1
+    assert "Events" in texts(charts.svg(charts.bar_chart("Events by type", [], [], "Event type", "Events")))
 
 
-@pytest.mark.parametrize(
-    "largest, whole, expected",
-    [
-        (0, False, [0, 0.2, 0.4, 0.6, 0.8, 1]),
-        (1, False, [0, 0.2, 0.4, 0.6, 0.8, 1]),
-        (1, True, [0, 1]),
-        (7, False, [0, 2, 4, 6, 8]),
-        (12, False, [0, 2.5, 5, 7.5, 10, 12.5]),
-        (12, True, [0, 2, 4, 6, 8, 10, 12]),
-        (985_000, True, None),
-        (17_762_800.19, False, None),
-    ],
-)
-def test_ticks_are_round_and_reach_the_largest_value(largest, whole, expected):
-    ticks = _ticks(largest, whole)
-    if expected is not None:
-        assert ticks == pytest.approx(expected)
-    assert ticks[0] == 0 and ticks[-1] >= largest and 2 <= len(ticks) <= 11
-    steps = {round(b - a, 9) for a, b in zip(ticks, ticks[1:], strict=False)}
-    assert len(steps) == 1
-    step = steps.pop()
-    assert round(step / 10 ** math.floor(math.log10(step)), 9) in {1, 2, 2.5, 5}
+def test_importing_the_report_does_not_import_matplotlib():
+    code = "import sys, pipeline_assets.report, pipeline_assets.assets.reports; print('matplotlib' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
