@@ -20,6 +20,8 @@ from datetime import date, timedelta
 from importlib import metadata
 from pathlib import Path
 
+from pipeline_assets.generator import SAMPLE_VERSION
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent  # `uv run` puts the project's venv first
@@ -45,7 +47,8 @@ def ensure_days(workdir: Path, records: int, days: int, unparsable_share: float 
     """
     case = landing_case(workdir, records, unparsable_share)
     knobs = _knobs(unparsable_share)
-    params = {"records": records, "seed": SEED, "knobs": knobs}
+    # The generator's version is part of the key: data made by an older generator is made again.
+    params = {"records": records, "seed": SEED, "knobs": knobs, "sample_version": SAMPLE_VERSION}
     params_file = case / "params.json"
     if case.exists() and (not params_file.exists() or json.loads(params_file.read_text()) != params):
         shutil.rmtree(case)

@@ -32,7 +32,7 @@ from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
 
 MAX_DAYS_PER_TICK = 10
-WINDOW_ASSETS = [dg.AssetKey("rolling_revenue_7d"), dg.AssetKey("daily_report")]
+WINDOW_ASSETS = [dg.AssetKey("rolling_revenue_7d"), dg.AssetKey("search_themes"), dg.AssetKey("daily_report")]
 _DAY = re.compile(r"^(?:events|fx_rates)/date=([^/]*)/")
 NOT_A_DAY = "_not_a_day"  # the cursor entry of files under no partition day's prefix
 

@@ -8,8 +8,10 @@ import polars as pl
 from pipeline_assets.assets.aggregated import window_days
 from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days, step_errors
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
-from pipeline_assets.report import render_report
+from pipeline_assets.report import Section, render_report
 from pipeline_assets.resources import Warehouse
+from pipeline_assets.search.report_section import TITLE as SEARCH_TITLE
+from pipeline_assets.search.report_section import themes_section_html
 from pipeline_assets.transforms.report_figures import Window, data_quality, report_figures
 from pipeline_assets.warehouse import scan_partitions
 
@@ -32,6 +34,7 @@ LINE = ("_source_file", "_source_line")
         "daily_event_summary": dg.AssetIn(),
         "daily_user_metrics": dg.AssetIn(),
         "rolling_revenue_7d": dg.AssetIn(),
+        "search_themes": dg.AssetIn(),
     },
 )
 @step_errors()  # the published days are read by Polars' native reader
@@ -44,11 +47,12 @@ def daily_report(
     daily_event_summary: dict[str, pl.LazyFrame],
     daily_user_metrics: dict[str, pl.LazyFrame],
     rolling_revenue_7d: dict[str, pl.LazyFrame],
+    search_themes: dict[str, pl.LazyFrame],
 ) -> dg.MaterializeResult:
     """A self-contained HTML page per day: headline figures (events, users, sessions, purchases,
     revenue, landed, rejected and duplicate records), events by type, activity by hour, the funnel,
     revenue by currency and country, top users, purchase-amount outliers (IQR rule), rejected
-    records by reason and the 7-day trend; written to ``daily_report/date=D/report.html`` beside
+    records by reason, the 7-day trend and what users searched for (the week's themes); written to ``daily_report/date=D/report.html`` beside
     its figures as typed CSV."""
     store = warehouse.store
     written, markdown = {}, {}
@@ -73,7 +77,8 @@ def daily_report(
                 Window(rolling["revenue_usd_7d"], rolling["active_users_7d"], rolling["days_in_window"]),
             )
             del clean
-            report = render_report(figures)
+            searches = Section(SEARCH_TITLE, themes_section_html(search_themes[key].collect()))
+            report = render_report(figures, extra_sections=[searches])
             prefix = f"daily_report/date={key}"
             for name, content in report.files.items():
                 store.write_bytes(f"{prefix}/{name}", content)

@@ -23,12 +23,11 @@ def _top(themes: pl.DataFrame, limit: int) -> list[dict]:
 
 
 def themes_section_html(themes: pl.DataFrame, limit: int = DEFAULT_LIMIT) -> str:
-    """An HTML ``<section>`` with the week's top ``limit`` themes (every value escaped)."""
+    """The body of the report's section (the report adds its heading, ``TITLE``): the week's top
+    ``limit`` themes, every value escaped."""
     rows = _top(themes, limit)
     if not rows:
-        return (
-            f'<section class="search-themes"><h2>{TITLE}</h2><p>No searches with text in the last 7 days.</p></section>'
-        )
+        return "<p>No searches with text in the last 7 days.</p>"
     window = f"{rows[0]['window_start']} to {rows[0]['date']}"
     body = "\n".join(
         "<tr>"
@@ -42,11 +41,10 @@ def themes_section_html(themes: pl.DataFrame, limit: int = DEFAULT_LIMIT) -> str
         for row in rows
     )
     return (
-        f'<section class="search-themes"><h2>{TITLE}</h2>'
         f"<p>Top themes of the searches from {html.escape(window)}, with the change against the 7 days before.</p>"
         "<table><thead><tr><th>theme</th><th>how users put it</th><th>top terms</th>"
         "<th>searches</th><th>users</th><th>change</th></tr></thead>"
-        f"<tbody>\n{body}\n</tbody></table></section>"
+        f"<tbody>\n{body}\n</tbody></table>"
     )
 
 
