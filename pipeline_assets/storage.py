@@ -249,6 +249,28 @@ class Store:
             return []
         return sorted({self._key(path).rstrip("/").rsplit("/", 1)[-1] for path in found} - {""})
 
+    def list_level(self, prefix: str, suffixes: Iterable[str] = ()) -> tuple[list[str], list[StoredFile]]:
+        """One level under ``prefix``: the names of its folders, and its objects whose name ends
+        with one of ``suffixes``. One delimiter listing on an object store (a page per thousand
+        entries), however much lies deeper; nothing if ``prefix`` does not exist."""
+        suffixes = tuple(suffixes)
+        self.fs.invalidate_cache()
+        try:
+            found = self._guarded("list", prefix, lambda: self.fs.ls(self.path(prefix), detail=True), missing_ok=True)
+        except FileNotFoundError:
+            return [], []
+        folders, files = set(), []
+        for info in found:
+            key = self._key(info["name"]).rstrip("/")
+            name = key.rsplit("/", 1)[-1]
+            if not name or key == prefix.rstrip("/"):
+                continue
+            if info.get("type") == "directory":
+                folders.add(name)
+            elif not suffixes or name.endswith(suffixes):
+                files.append(StoredFile(key, int(info.get("size") or 0), _version(info), _modified(info)))
+        return sorted(folders), sorted(files, key=lambda f: f.key)
+
     def delete_prefix(self, prefix: str) -> None:
         """Remove everything under ``prefix``; nothing there is fine."""
         path = self.path(prefix)
