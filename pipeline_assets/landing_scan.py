@@ -6,11 +6,12 @@ are 54,750 objects, about 21 s to list on a moto S3 server, where the target is 
 
 1. **Day prefixes**: one delimiter listing of ``events/`` and one of ``fx_rates/`` (a page per
    thousand prefixes on an object store: about 1,100 ``date=`` prefixes for three years).
-2. **Days in full**, in this order: days the cursor has never seen, oldest first (at most
-   ``max_days``, what one tick can request anyway); the ``look_back_days`` newest days (late files
-   go mostly to recent days); then older days in a rotating slice resumed where the last tick
-   stopped (at most ``rotation_days`` and only while the tick is within ``seconds``). A late
-   re-upload to an old day is therefore found within about ``days / rotation_days`` ticks.
+2. **Days in full**, in this order, while the tick is within ``seconds`` (one day at least):
+   days the cursor has never seen, oldest first (at most ``max_days``, what one tick can request
+   anyway); the ``look_back_days`` newest days (late files go mostly to recent days); then older
+   days in a rotating slice resumed where the last tick stopped (at most ``rotation_days``). A
+   late re-upload to an old day is found within about ``days / rotation_days`` ticks once no new
+   days wait (more where a store lists fewer days than that within ``seconds``).
 3. **Anything else** under ``events/`` or ``fx_rates/`` (a prefix that is not a partition day, a
    file beside the day prefixes) in full every tick, to report it once by name; such files are rare.
 
@@ -39,7 +40,7 @@ class ScanLimits:
 
     look_back_days: int = 3  # the newest days, listed on every tick
     rotation_days: int = 100  # older days revisited per tick, at most
-    seconds: float = 5.0  # after this, a tick revisits no more older days
+    seconds: float = 3.0  # after this, a tick lists no more days
 
     @classmethod
     def from_env(cls) -> "ScanLimits":
@@ -65,21 +66,24 @@ def _number(name: str, default, kind, minimum):
 
 @dataclass(frozen=True)
 class DayOrder:
-    """The days a tick lists in full, in order: ``first`` always, ``rotation`` while time lasts."""
+    """The days a tick lists in full: ``new`` ones, the ``recent`` ones, then the ``rotation``."""
 
-    first: list[str]
+    new: list[str]
+    recent: list[str]
     rotation: list[str]
 
 
 def order_days(present: set[str], seen: set[str], resume: str, max_new: int, look_back: int) -> DayOrder:
-    """Pure: new days oldest first (up to ``max_new``), the ``look_back`` newest days, then every
-    other day in rotation, starting after ``resume`` and wrapping around."""
-    new = sorted(present - seen)[:max_new]
-    recent = [day for day in sorted(present, reverse=True)[:look_back] if day not in new]
-    first = [*new, *recent]
-    older = sorted((present & seen) - set(first))
-    after = [day for day in older if day > resume]
-    return DayOrder(first, after + [day for day in older if day <= resume])
+    """Pure: new days oldest first (up to ``max_new``); the ``look_back`` newest days already
+    seen; every day already seen (the newest included: a slow store may list no more than one
+    rotation day a tick) in rotation, starting after ``resume`` and wrapping around."""
+    known = sorted(present & seen)
+    after = [day for day in known if day > resume]
+    return DayOrder(
+        new=sorted(present - seen)[:max_new],
+        recent=known[::-1][:look_back],
+        rotation=after + [day for day in known if day <= resume],
+    )
 
 
 @dataclass
@@ -87,7 +91,7 @@ class LandingScan:
     files: list[StoredFile] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # every partition day with a prefix
     listed: set[str] = field(default_factory=set)  # the days whose files are all in ``files``
-    rotated: list[str] = field(default_factory=list)  # the rotation's days listed, in its order
+    rotated: list[str] = field(default_factory=list)  # the rotation's first days, all listed
 
     @property
     def unlisted(self) -> set[str]:
@@ -126,13 +130,18 @@ def scan_landing(
         scan.listed.add(day)
 
     order = order_days(scan.present, seen, resume, max_new, limits.look_back_days)
-    for day in order.first:
-        list_day(day)
-    for day in order.rotation[: limits.rotation_days]:
-        if clock() >= deadline:
+    rotation = order.rotation[: limits.rotation_days]
+    # One new day and one rotation day whatever the time: on a store slower than the budget the
+    # scan still moves on. The rest while the tick is within the budget.
+    forced = [*order.new[:1], *rotation[:1]]
+    for day in [*forced, *order.new[1:], *order.recent, *rotation[1:]]:
+        if day not in forced and clock() >= deadline:
             break
-        list_day(day)
-        scan.rotated.append(day)
+        if day not in scan.listed:
+            list_day(day)
+    # The rotation goes on after the last day of its unbroken run of listed days.
+    done = next((n for n, day in enumerate(rotation) if day not in scan.listed), len(rotation))
+    scan.rotated = rotation[:done]
     return scan
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pytest
 
-from pipeline_assets.landing_scan import ScanLimits, next_resume, order_days
+from pipeline_assets.landing_scan import ScanLimits, next_resume, order_days, scan_landing
 from pipeline_assets.resources import LandingZone
 from pipeline_assets.sensors import WINDOW_ASSETS, LandingCursor, landing_sensor
 
@@ -19,10 +19,21 @@ DAYS = [(date(2024, 1, 1) + timedelta(days=n)).isoformat() for n in range(40)]
 def test_new_days_come_first_then_the_newest_then_a_rotation_from_where_it_stopped():
     present = set(DAYS[:10])
     order = order_days(present, seen=set(DAYS[:8]), resume=DAYS[3], max_new=5, look_back=2)
-    assert order.first == [DAYS[8], DAYS[9]]  # new, oldest first (also the newest two)
+    assert order.new == [DAYS[8], DAYS[9]] and order.recent == [DAYS[7], DAYS[6]]
     assert order.rotation == [*DAYS[4:8], *DAYS[:4]]  # after the resume position, then wrapped
     capped = order_days(present, seen=set(), resume="", max_new=3, look_back=2)
-    assert capped.first == [*DAYS[:3], DAYS[9], DAYS[8]] and capped.rotation == []
+    assert capped.new == DAYS[:3] and capped.recent == capped.rotation == []
+
+
+def test_a_store_slower_than_the_budget_still_moves_on(tmp_path):
+    store = LandingZone(landing_url=str(tmp_path)).store
+    for day in DAYS[:6]:
+        store.write_bytes(f"events/date={day}/a.csv", b"event_id\n1\n")
+    limits = ScanLimits(look_back_days=2, rotation_days=10, seconds=0)  # the budget is gone at once
+    scan = scan_landing(store, set(DAYS), set(DAYS[:4]), DAYS[0], max_new=5, limits=limits)
+    assert scan.listed == {DAYS[4], DAYS[1]} and scan.rotated == [DAYS[1]]  # one new day, one older day
+    roomy = scan_landing(store, set(DAYS), set(DAYS[:4]), DAYS[0], 5, ScanLimits(2, 10, 60))
+    assert roomy.listed == set(DAYS[:6]) and roomy.rotated == [DAYS[1], DAYS[2], DAYS[3], DAYS[0]]
 
 
 def test_the_rotation_resumes_before_a_day_it_had_to_leave_for_later():
