@@ -27,10 +27,17 @@ import fsspec
 import polars as pl
 from fsspec.utils import get_protocol
 
-from pipeline_assets.cloud import GCS_PROTOCOLS, S3_PROTOCOLS, cloud_options, redact, tune_client
+from pipeline_assets.cloud import (
+    GCS_PROTOCOLS,
+    OBJECT_STORE_RETRIES,
+    S3_PROTOCOLS,
+    cloud_options,
+    redact,
+    store_retries,
+    tune_client,
+)
 
 LOCAL_PROTOCOLS = ("file", "local")
-OBJECT_STORE_READ_RETRIES = 5  # Polars' native reader (object_store) backs off with jitter
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class Store:
         self.url = url.rstrip("/")
         self.protocol = get_protocol(self.url)
         self.options = cloud_options(self.protocol)
-        self.fs = _filesystem(self.protocol, json.dumps(self.options.fsspec, sort_keys=True))
+        self.retries = store_retries()
+        self.fs = _filesystem(self.protocol, json.dumps(self.options.fsspec, sort_keys=True), self.retries)
         self.root = self.fs._strip_protocol(self.url).rstrip("/")
 
     @property
@@ -157,7 +165,8 @@ class Store:
         if self.is_local:
             return {}
         extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
-        return {"storage_options": {**self.options.polars, "max_retries": OBJECT_STORE_READ_RETRIES}, **extra}
+        retries = OBJECT_STORE_RETRIES if self.retries is None else self.retries
+        return {"storage_options": {**self.options.polars, "max_retries": retries}, **extra}
 
     # -- writing ------------------------------------------------------------------------------
     def write_parquet(self, key: str, frame: pl.DataFrame) -> int:
@@ -332,10 +341,11 @@ def redacted_native_error(error: BaseException) -> StorageError | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _filesystem(protocol: str, options_json: str) -> fsspec.AbstractFileSystem:
+def _filesystem(protocol: str, options_json: str, retries: int | None) -> fsspec.AbstractFileSystem:
     """One client per store and set of options, kept for the process: connections are reused
-    across steps and sensor ticks. Keyed by the options (built from the environment), not by
-    fsspec's own instance cache, which would hand back a client built under other variables."""
+    across steps and sensor ticks. Keyed by the options and retry count (built from the
+    environment), not by fsspec's own instance cache, which would hand back a client built under
+    other variables."""
     fs = fsspec.filesystem(protocol, skip_instance_cache=True, **json.loads(options_json))
     tune_client(protocol, fs)
     return fs
