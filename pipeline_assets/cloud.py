@@ -58,7 +58,7 @@ def store_retries(env: Mapping[str, str] | None = None) -> int | None:
     text = env.get(STORE_RETRIES_VARIABLE, "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"{STORE_RETRIES_VARIABLE} must be a whole number of retries (0 or more), got {text!r}")
     return int(text)
 

@@ -6,7 +6,8 @@ in the middle of a run: test_outage.py.)"""
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -57,23 +58,31 @@ def _proxied_pipeline(request: pytest.FixtureRequest, cloud: str, rows: int) -> 
 
 
 @pytest.fixture(scope="module")
-def faulty(request) -> Iterator[tuple]:
-    """Shared by the transient cases of one store (each leaves the day as it found it)."""
-    yield from _proxied_pipeline(request, request.param, rows=300)
+def faulty_pipelines() -> Iterator[Callable[[pytest.FixtureRequest, str], tuple]]:
+    """One proxied pipeline per store for all its transient cases (each leaves the day as it
+    found it), made when a case first needs it."""
+    with ExitStack() as stack:
+        made: dict[str, tuple] = {}
+
+        def pipeline_on(request: pytest.FixtureRequest, cloud: str) -> tuple:
+            if cloud not in made:
+                made[cloud] = stack.enter_context(contextmanager(_proxied_pipeline)(request, cloud, rows=300))
+            return made[cloud]
+
+        yield pipeline_on
 
 
 @pytest.mark.parametrize(
-    ("faulty", "kind", "phase"),
+    ("cloud", "kind", "phase"),
     [
         *[("s3", kind, phase) for kind, phase in [("reset", READS), ("truncate", READS), ("503", LISTINGS)]],
         *[("s3", kind, phase) for kind, phase in [("stall", LISTINGS), ("500", PUBLISHES), ("reset", PUBLISHES)]],
         ("gcs", "reset", READS), ("gcs", "503", LISTINGS), ("gcs", "500", PUBLISHES),
         ("azure", "truncate", READS), ("azure", "503", LISTINGS), ("azure", "reset", PUBLISHES),
     ],
-    indirect=["faulty"],
 )  # fmt: skip
-def test_a_transient_fault_is_retried_away_and_the_day_ends_the_same(faulty, kind, phase):
-    pipeline, proxy, expected, cloud = faulty
+def test_a_transient_fault_is_retried_away_and_the_day_ends_the_same(request, faulty_pipelines, cloud, kind, phase):
+    pipeline, proxy, expected, _ = faulty_pipelines(request, cloud)
     served = proxy.faults_served
     proxy.arm(kind, count=2, matching=REQUESTS[cloud][phase], stall_seconds=1.0)
     result = pipeline.run(DAY)
