@@ -6,12 +6,13 @@ are 54,750 objects, about 21 s to list on a moto S3 server, where the target is 
 
 1. **Day prefixes**: one delimiter listing of ``events/`` and one of ``fx_rates/`` (a page per
    thousand prefixes on an object store: about 1,100 ``date=`` prefixes for three years).
-2. **Days in full**, in this order, while the tick is within ``seconds`` (one day at least):
-   days the cursor has never seen, oldest first (at most ``max_days``, what one tick can request
-   anyway); the ``look_back_days`` newest days (late files go mostly to recent days); then older
-   days in a rotating slice resumed where the last tick stopped (at most ``rotation_days``). A
-   late re-upload to an old day is found within about ``days / rotation_days`` ticks once no new
-   days wait (more where a store lists fewer days than that within ``seconds``).
+2. **Days in full**: the ``look_back_days`` newest days (late files go mostly to recent days),
+   one day the cursor has never seen and one older day, whatever the time; then, while the tick
+   is within ``seconds``, more unseen days, oldest first (at most ``max_days``, what one tick can
+   request anyway), and more older days in a rotating slice resumed where the last tick stopped
+   (at most ``rotation_days``). A late re-upload to an old day is found within about
+   ``days / rotation_days`` ticks (more where a store lists fewer days within ``seconds``, at
+   worst ``days`` ticks).
 3. **Anything else** under ``events/`` or ``fx_rates/`` (a prefix that is not a partition day, a
    file beside the day prefixes) in full every tick, to report it once by name; such files are rare.
 
@@ -131,10 +132,10 @@ def scan_landing(
 
     order = order_days(scan.present, seen, resume, max_new, limits.look_back_days)
     rotation = order.rotation[: limits.rotation_days]
-    # One new day and one rotation day whatever the time: on a store slower than the budget the
-    # scan still moves on. The rest while the tick is within the budget.
-    forced = [*order.new[:1], *rotation[:1]]
-    for day in [*forced, *order.new[1:], *order.recent, *rotation[1:]]:
+    # The newest days, one new day and one rotation day whatever the time: on a store slower than
+    # the budget the scan still moves on. The rest while the tick is within the budget.
+    forced = [*order.new[:1], *order.recent, *rotation[:1]]
+    for day in [*forced, *order.new[1:], *rotation[1:]]:
         if day not in forced and clock() >= deadline:
             break
         if day not in scan.listed:

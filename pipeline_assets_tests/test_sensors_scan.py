@@ -31,7 +31,8 @@ def test_a_store_slower_than_the_budget_still_moves_on(tmp_path):
         store.write_bytes(f"events/date={day}/a.csv", b"event_id\n1\n")
     limits = ScanLimits(look_back_days=2, rotation_days=10, seconds=0)  # the budget is gone at once
     scan = scan_landing(store, set(DAYS), set(DAYS[:4]), DAYS[0], max_new=5, limits=limits)
-    assert scan.listed == {DAYS[4], DAYS[1]} and scan.rotated == [DAYS[1]]  # one new day, one older day
+    # One new day, the two newest seen, and one older day.
+    assert scan.listed == {DAYS[4], DAYS[3], DAYS[2], DAYS[1]} and scan.rotated == [DAYS[1], DAYS[2], DAYS[3]]
     roomy = scan_landing(store, set(DAYS), set(DAYS[:4]), DAYS[0], 5, ScanLimits(2, 10, 60))
     assert roomy.listed == set(DAYS[:6]) and roomy.rotated == [DAYS[1], DAYS[2], DAYS[3], DAYS[0]]
 
