@@ -9,6 +9,7 @@ storage layer can carry one.
 
 import json
 import os
+import types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -19,6 +20,11 @@ SECRET_VARIABLES = (
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_ACCOUNT_KEY",
     "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_CLIENT_SECRET",
 )  # fmt: skip
+
+STORE_RETRIES_VARIABLE = "PIPELINE_STORE_RETRIES"
+S3_ATTEMPTS = 5  # botocore's attempts per request (the first included)
+AZURE_RETRIES = 2
+OBJECT_STORE_RETRIES = 5  # Polars' native reader (object_store) backs off with jitter
 
 # gcsfs probes every bucket's type over gRPC first (60 s against an emulator or without network);
 # the switch is read once, when gcsfs is imported, so it must be set before any import of it.
@@ -44,18 +50,42 @@ def cloud_options(protocol: str, env: Mapping[str, str] | None = None) -> CloudO
     return CloudOptions()
 
 
+def store_retries(env: Mapping[str, str] | None = None) -> int | None:
+    """``PIPELINE_STORE_RETRIES``: how often each client retries a failed request (None: each
+    client's own count below). The layers multiply (s3fs retries what botocore gave up on, and the
+    step's RetryPolicy retries the step), so a test of a store that stays down sets it low."""
+    env = os.environ if env is None else env
+    text = env.get(STORE_RETRIES_VARIABLE, "").strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"{STORE_RETRIES_VARIABLE} must be a whole number of retries (0 or more), got {text!r}")
+    return int(text)
+
+
 def tune_client(protocol: str, fs, env: Mapping[str, str] | None = None) -> None:
     """Client settings fsspec does not expose, applied to a freshly built filesystem."""
     env = os.environ if env is None else env
+    retries = store_retries(env)
+    if protocol in S3_PROTOCOLS and retries is not None:
+        fs.retries = retries + 1  # s3fs's own attempts around botocore's (5 by default)
+    if protocol in GCS_PROTOCOLS and retries is not None:
+        from gcsfs.retry import retry_request
+
+        # gcsfs fixes 6 attempts per request (waits of 1, 2, 4, 8 and 16 s) when its class is defined.
+        fs._request = types.MethodType(retry_request(retries=retries + 1)(type(fs)._request.__wrapped__), fs)
     if protocol in AZURE_PROTOCOLS and env.get("AZURE_STORAGE_CONNECTION_STRING"):
         from azure.storage.blob.aio import BlobServiceClient, ExponentialRetry
 
         # adlfs has no retry setting, and Azure Storage's default waits 15, 18 and 24 s between
         # attempts of every request: a store that is down would hold each step for minutes.
         # Here: 2 retries after about 3 and 5 s (±1 s of jitter); the step's RetryPolicy adds more.
+        total = AZURE_RETRIES if retries is None else retries
         fs.service_client = BlobServiceClient.from_connection_string(
             env["AZURE_STORAGE_CONNECTION_STRING"],
-            retry_policy=ExponentialRetry(initial_backoff=1, increment_base=2, retry_total=2, random_jitter_range=1),
+            retry_policy=ExponentialRetry(
+                initial_backoff=1, increment_base=2, retry_total=total, random_jitter_range=1
+            ),
         )
 
 
@@ -88,7 +118,9 @@ def _s3(env: Mapping[str, str]) -> CloudOptions:
             polars["aws_session_token"] = env["AWS_SESSION_TOKEN"]
     # botocore's "standard" retry mode: exponential backoff with full jitter on throttling, 5xx and
     # connection errors.
-    config = {"retries": {"max_attempts": 5, "mode": "standard"}, "connect_timeout": 10, "read_timeout": 60}
+    retries = store_retries(env)
+    attempts = S3_ATTEMPTS if retries is None else retries + 1
+    config = {"retries": {"max_attempts": attempts, "mode": "standard"}, "connect_timeout": 10, "read_timeout": 60}
     return CloudOptions(
         fsspec={"client_kwargs": client, "config_kwargs": config}, polars=polars, explicit_credentials=explicit
     )

@@ -27,10 +27,17 @@ import fsspec
 import polars as pl
 from fsspec.utils import get_protocol
 
-from pipeline_assets.cloud import GCS_PROTOCOLS, S3_PROTOCOLS, cloud_options, redact, tune_client
+from pipeline_assets.cloud import (
+    GCS_PROTOCOLS,
+    OBJECT_STORE_RETRIES,
+    S3_PROTOCOLS,
+    cloud_options,
+    redact,
+    store_retries,
+    tune_client,
+)
 
 LOCAL_PROTOCOLS = ("file", "local")
-OBJECT_STORE_READ_RETRIES = 5  # Polars' native reader (object_store) backs off with jitter
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,8 @@ class Store:
         self.url = url.rstrip("/")
         self.protocol = get_protocol(self.url)
         self.options = cloud_options(self.protocol)
-        self.fs = _filesystem(self.protocol, json.dumps(self.options.fsspec, sort_keys=True))
+        self.retries = store_retries()
+        self.fs = _filesystem(self.protocol, json.dumps(self.options.fsspec, sort_keys=True), self.retries)
         self.root = self.fs._strip_protocol(self.url).rstrip("/")
 
     @property
@@ -157,7 +165,8 @@ class Store:
         if self.is_local:
             return {}
         extra: dict = {"credential_provider": None} if self.options.explicit_credentials else {}
-        return {"storage_options": {**self.options.polars, "max_retries": OBJECT_STORE_READ_RETRIES}, **extra}
+        retries = OBJECT_STORE_RETRIES if self.retries is None else self.retries
+        return {"storage_options": {**self.options.polars, "max_retries": retries}, **extra}
 
     # -- writing ------------------------------------------------------------------------------
     def write_parquet(self, key: str, frame: pl.DataFrame) -> int:
@@ -249,6 +258,28 @@ class Store:
             return []
         return sorted({self._key(path).rstrip("/").rsplit("/", 1)[-1] for path in found} - {""})
 
+    def list_level(self, prefix: str, suffixes: Iterable[str] = ()) -> tuple[list[str], list[StoredFile]]:
+        """One level under ``prefix``: the names of its folders, and its objects whose name ends
+        with one of ``suffixes``. One delimiter listing on an object store (a page per thousand
+        entries), however much lies deeper; nothing if ``prefix`` does not exist."""
+        suffixes = tuple(suffixes)
+        self.fs.invalidate_cache()
+        try:
+            found = self._guarded("list", prefix, lambda: self.fs.ls(self.path(prefix), detail=True), missing_ok=True)
+        except FileNotFoundError:
+            return [], []
+        folders, files = set(), []
+        for info in found:
+            key = self._key(info["name"]).rstrip("/")
+            name = key.rsplit("/", 1)[-1]
+            if not name or key == prefix.rstrip("/"):
+                continue
+            if info.get("type") == "directory":
+                folders.add(name)
+            elif not suffixes or name.endswith(suffixes):
+                files.append(StoredFile(key, int(info.get("size") or 0), _version(info), _modified(info)))
+        return sorted(folders), sorted(files, key=lambda f: f.key)
+
     def delete_prefix(self, prefix: str) -> None:
         """Remove everything under ``prefix``; nothing there is fine."""
         path = self.path(prefix)
@@ -310,10 +341,11 @@ def redacted_native_error(error: BaseException) -> StorageError | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _filesystem(protocol: str, options_json: str) -> fsspec.AbstractFileSystem:
+def _filesystem(protocol: str, options_json: str, retries: int | None) -> fsspec.AbstractFileSystem:
     """One client per store and set of options, kept for the process: connections are reused
-    across steps and sensor ticks. Keyed by the options (built from the environment), not by
-    fsspec's own instance cache, which would hand back a client built under other variables."""
+    across steps and sensor ticks. Keyed by the options and retry count (built from the
+    environment), not by fsspec's own instance cache, which would hand back a client built under
+    other variables."""
     fs = fsspec.filesystem(protocol, skip_instance_cache=True, **json.loads(options_json))
     tune_client(protocol, fs)
     return fs

@@ -5,7 +5,8 @@ and its answer relayed, unless a fault is armed: then the next ``count`` request
 those whose method and path match) get that fault instead, and later ones pass again. Faults:
 
 - ``reset``: the connection is closed without an answer (a reset connection);
-- ``503``: ``503 Service Unavailable`` with S3's ``SlowDown`` body (throttling);
+- ``503``: ``503 Service Unavailable`` with S3's ``SlowDown`` body (throttling; GCS and Azure
+  clients go by the status);
 - ``500``: ``500 Internal Server Error``;
 - ``stall``: the request is held ``stall_seconds`` before it is forwarded;
 - ``truncate``: the server's answer is relayed with its body cut in half (a truncated body).
@@ -34,9 +35,12 @@ class Fault:
 
 
 class FaultProxy:
-    def __init__(self, upstream_port: int):
+    def __init__(self, upstream_port: int, rewrite_host: bool = False):
         self.upstream_port = upstream_port
+        # fake-gcs-server routes by the Host header (its -public-host): requests must name it.
+        self.upstream_host = f"{HOST}:{upstream_port}" if rewrite_host else None
         self.faults_served = 0
+        self.requests: list[str] = []  # every request line seen, for choosing what to match
         self._fault: Fault | None = None
         self._lock = threading.Lock()
         proxy = self
@@ -87,8 +91,11 @@ class FaultProxy:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
-        copy = " copy" if handler.headers.get("x-amz-copy-source") else ""  # S3's server-side copy
-        fault = self._take_fault(f"{handler.command} {handler.path}{copy}")
+        # A server-side copy (how S3 and Azure publish) is a PUT with a copy-source header.
+        copied = handler.headers.get("x-amz-copy-source") or handler.headers.get("x-ms-copy-source")
+        request_line = f"{handler.command} {handler.path}{' copy' if copied else ''}"
+        self.requests.append(request_line)
+        fault = self._take_fault(request_line)
         if fault is not None and fault.kind == "reset":
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
@@ -106,6 +113,9 @@ class FaultProxy:
         upstream = http.client.HTTPConnection(HOST, self.upstream_port, timeout=60)
         try:
             headers = {k: v for k, v in handler.headers.items() if k.lower() not in HOP_BY_HOP}
+            if self.upstream_host:
+                headers = {k: v for k, v in headers.items() if k.lower() != "host"}
+                headers["Host"] = self.upstream_host
             upstream.request(handler.command, handler.path, body=body, headers=headers)
             answer = upstream.getresponse()
             payload = answer.read()
@@ -115,7 +125,9 @@ class FaultProxy:
         for key, value in answer.getheaders():
             if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
                 handler.send_header(key, value)
-        handler.send_header("Content-Length", str(len(payload)))
+        # A HEAD answer has no body but tells the object's size: relay the server's length.
+        length = answer.getheader("Content-Length", "0") if handler.command == "HEAD" else str(len(payload))
+        handler.send_header("Content-Length", length)
         handler.end_headers()
         if handler.command == "HEAD":
             return

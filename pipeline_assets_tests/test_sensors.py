@@ -115,7 +115,7 @@ def test_sensor_on_a_real_landing_zone(request, tmp_path, kind):
             store.write_bytes("events/date=2024-01-02/late.jsonl", b'{"event_id": "4"}\n')  # a late day
             late = tick(rerun.cursor)
             assert [r.partition_key for r in late.run_requests] == ["2024-01-02"]
-            assert set(json.loads(late.cursor)) == {"2024-01-01", "2024-01-02", "_not_a_day"}
+            assert set(json.loads(late.cursor)["days"]) == {"2024-01-01", "2024-01-02", "_not_a_day"}
 
             store.write_bytes("events/date=2024-01-01/later.csv", b"event_id\n5\n")  # late for a run day
             refreshed = tick(late.cursor)
