@@ -32,7 +32,6 @@ OWNERS = ["team:data-platform"]
 IO_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
 
-
 def step_pool(step: str) -> str:
     """The concurrency pool of a step: one per step, so that an instance that limits pools (the
     production one, deploy/dagster.yaml: one slot each) never runs a step in two runs at once."""
