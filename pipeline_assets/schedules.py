@@ -2,7 +2,7 @@
 
 Its cron comes from PIPELINE_SCHEDULE_CRON (default ``0 1 * * *``, 01:00 UTC), read once when the
 code location loads; whatever it says, a tick requests the last day complete at its scheduled
-time, once (the day is the run key).
+time.
 """
 
 import os

@@ -58,13 +58,12 @@ def published(prod: Deployment, day: str) -> bool:
 
 
 def finished_runs(prod: Deployment, tags: dict[str, str], count: int = 1) -> list[dg.RunRecord]:
-    """Wait for ``count`` runs carrying ``tags`` to end; fail at once if one did not succeed."""
+    """Wait until ``count`` runs carrying ``tags`` have ended; fail if one of them did not succeed."""
     with prod.instance() as instance:
 
         def ended():
-            records = instance.get_run_records(dg.RunsFilter(tags=tags))
-            done = [r for r in records if r.dagster_run.is_finished]
-            return len(done) >= count and records
+            done = [r for r in instance.get_run_records(dg.RunsFilter(tags=tags)) if r.dagster_run.is_finished]
+            return done if len(done) >= count else None
 
         records = wait_for(ended, RUN_TIMEOUT, prod, f"{count} finished run(s) tagged {tags}", interval=2)
     failed = [r.dagster_run.run_id for r in records if r.dagster_run.status != dg.DagsterRunStatus.SUCCESS]
@@ -128,12 +127,15 @@ def test_the_schedule_tick_runs_yesterday(prod):
         selector={"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": "daily_schedule"},
     )["startSchedule"]
     assert data["__typename"] == "ScheduleStateResult", data
-    try:
-        [record] = finished_runs(prod, {"dagster/schedule_name": "daily_schedule"})
+    tags = {"dagster/schedule_name": "daily_schedule"}
+    try:  # one tick is enough: switched off as soon as it has requested its run
+        with prod.instance() as instance:
+            wait_for(lambda: instance.get_run_records(dg.RunsFilter(tags=tags)), 90, prod, "a schedule tick")
     finally:
         prod.graphql(
             "mutation($id: String) { stopRunningSchedule(id: $id) { __typename } }", id=data["scheduleState"]["id"]
         )
+    record = finished_runs(prod, tags)[-1]  # the first tick's
     assert record.dagster_run.tags["dagster/partition"] == SCHEDULE_DAY == YESTERDAY.isoformat()
     assert published(prod, SCHEDULE_DAY)
 
@@ -142,8 +144,8 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(execut
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 
 
-def launch_materialization(prod: Deployment, day: str, request: str) -> str:
-    """What "Materialize" on the asset graph does for one partition: a run of every asset."""
+def launch_materialization(prod: Deployment, tags: dict[str, str]) -> str:
+    """What "Materialize" on the asset graph launches: a run of every asset, for a day or a range."""
     params = {
         "selector": {
             "repositoryLocationName": LOCATION,
@@ -151,26 +153,57 @@ def launch_materialization(prod: Deployment, day: str, request: str) -> str:
             "jobName": "__ASSET_JOB",
             "assetSelection": [{"path": [asset]} for asset in ALL_ASSETS],
         },
-        "executionMetadata": {
-            "tags": [{"key": "dagster/partition", "value": day}, {"key": "test/request", "value": request}]
-        },
+        "executionMetadata": {"tags": [{"key": key, "value": value} for key, value in tags.items()]},
     }
     data = prod.graphql(LAUNCH, params=params)["launchPipelineExecution"]
     assert data["__typename"] == "LaunchRunSuccess", data
     return data["run"]["runId"]
 
 
+def step_times(prod: Deployment, run_id: str) -> dict[str, tuple[float, float]]:
+    """When each step of a run started and ended, from its event log in PostgreSQL."""
+    with prod.instance() as instance:
+        events = instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})
+    starts = {e.step_key: e.timestamp for e in events if e.dagster_event.event_type == dg.DagsterEventType.STEP_START}
+    ends = {e.step_key: e.timestamp for e in events if e.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}
+    return {step: (starts[step], ends[step]) for step in starts}
+
+
 def test_two_requests_for_one_day_run_one_after_the_other(prod):
-    day = BACKFILL_DAYS[0]
+    day = SENSOR_DAY  # published by the first test; its rolling window is itself alone
     before = {key: digest for key, digest in content_hashes(warehouse(prod)).items() if key[1] == day}
     # Not daily_job: its serial tag would keep the two apart whatever the day; the asset job that
     # the UI's "Materialize" launches has only the day's own limit.
     request = uuid.uuid4().hex
-    launch_materialization(prod, day, request)
-    launch_materialization(prod, day, request)
+    for _ in range(2):
+        launch_materialization(prod, {"dagster/partition": day, "test/request": request})
     first, second = sorted(finished_runs(prod, {"test/request": request}, count=2), key=lambda r: r.start_time)
     assert first.end_time <= second.start_time, (
         f"the runs of {day} overlapped: {first.start_time}-{first.end_time} and {second.start_time}-{second.end_time}"
     )
     after = {key: digest for key, digest in content_hashes(warehouse(prod)).items() if key[1] == day}
-    assert after == before  # the same landing state, published whole by each run in turn
+    assert len(before) == len(TABLES) and after == before  # the same landing state, whole, after each run
+
+
+def test_a_range_and_a_day_inside_it_never_run_the_same_step_at_once(prod):
+    # A range run carries no dagster/partition tag, so the queue lets both go; the pools (one
+    # slot per step) keep them off each other's steps. Without them the day's steps would start
+    # and wait on the warehouse's day leases inside the step, overlapping the range's.
+    first, last = SENSOR_DAY, BACKFILL_DAYS[0]
+    land(prod, last)  # as the backfill test landed it, so that this test also runs alone
+    request = uuid.uuid4().hex
+    launch_materialization(
+        prod,
+        {
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+            "test/request": request,
+        },
+    )
+    launch_materialization(prod, {"dagster/partition": last, "test/request": request})
+    ranged, single = (step_times(prod, r.dagster_run.run_id) for r in finished_runs(prod, {"test/request": request}, 2))
+    assert set(ranged) == set(single)
+    for step, (start, end) in ranged.items():
+        other_start, other_end = single[step]
+        assert end <= other_start or other_end <= start, f"step {step} ran in both runs at once"
+    assert all(published(prod, day) for day in (first, last))
