@@ -28,6 +28,7 @@ START = YESTERDAY - timedelta(days=3)
 DAYS = [(START + timedelta(days=n)).isoformat() for n in range(4)]
 SENSOR_DAY, BACKFILL_DAYS, SCHEDULE_DAY = DAYS[0], DAYS[1:3], DAYS[3]
 ROWS_PER_DAY = 200
+CONTESTED_ROWS = 20_000
 RUN_TIMEOUT = 240
 ALL_ASSETS = [*TABLES, "daily_report"]
 
@@ -85,6 +86,8 @@ def test_the_landing_sensor_launches_a_run_that_publishes_a_new_day(prod):
         prod.graphql("mutation($id: String) { stopSensor(id: $id) { __typename } }", id=data["sensorState"]["id"])
     assert record.dagster_run.job_name == "daily_job"
     assert published(prod, SENSOR_DAY)
+    # The run's stdout/stderr, where the UI reads them and README "Deploying" says they are.
+    assert list((prod.home / "storage" / record.dagster_run.run_id / "compute_logs").glob("*.err"))
 
 
 def test_a_backfill_launched_as_the_ui_does_is_run_by_the_daemon(prod):
@@ -190,7 +193,8 @@ def test_a_range_and_a_day_inside_it_never_run_the_same_step_at_once(prod):
     # slot per step) keep them off each other's steps. Without them the day's steps would start
     # and wait on the warehouse's day leases inside the step, overlapping the range's.
     first, last = SENSOR_DAY, BACKFILL_DAYS[0]
-    land(prod, last)  # as the backfill test landed it, so that this test also runs alone
+    # A large day: the range's `events` step lasts long enough for the other run to reach it.
+    generate(date.fromisoformat(last), 1, CONTESTED_ROWS, prod.env["PIPELINE_LANDING_URL"], seed=8)
     request = uuid.uuid4().hex
     launch_materialization(
         prod,
@@ -201,7 +205,10 @@ def test_a_range_and_a_day_inside_it_never_run_the_same_step_at_once(prod):
         },
     )
     launch_materialization(prod, {"dagster/partition": last, "test/request": request})
-    ranged, single = (step_times(prod, r.dagster_run.run_id) for r in finished_runs(prod, {"test/request": request}, 2))
+    runs = finished_runs(prod, {"test/request": request}, 2)
+    # Only runs that were in progress together can show anything.
+    assert max(r.start_time for r in runs) < min(r.end_time for r in runs), "the two runs did not overlap"
+    ranged, single = (step_times(prod, r.dagster_run.run_id) for r in runs)
     assert set(ranged) == set(single)
     for step, (start, end) in ranged.items():
         other_start, other_end = single[step]
