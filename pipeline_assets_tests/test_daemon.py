@@ -83,7 +83,12 @@ def test_the_landing_sensor_launches_a_run_that_publishes_a_new_day(prod):
     try:
         [record] = finished_runs(prod, {"dagster/sensor_name": "landing_sensor", "dagster/partition": SENSOR_DAY})
     finally:
-        prod.graphql("mutation($id: String) { stopSensor(id: $id) { __typename } }", id=data["sensorState"]["id"])
+        stopped = prod.graphql(
+            """mutation($id: String) { stopSensor(id: $id) {
+                 __typename ... on StopSensorMutationResult { instigationState { status } } } }""",
+            id=data["sensorState"]["id"],
+        )["stopSensor"]
+        assert stopped.get("instigationState", {}).get("status") == "STOPPED", stopped  # later tests need it off
     assert record.dagster_run.job_name == "daily_job"
     assert published(prod, SENSOR_DAY)
     # The run's stdout/stderr, where the UI reads them and README "Deploying" says they are.
@@ -126,7 +131,7 @@ def test_the_schedule_tick_runs_yesterday(prod):
     land(prod, SCHEDULE_DAY)
     data = prod.graphql(
         """mutation($selector: ScheduleSelector!) { startSchedule(scheduleSelector: $selector) {
-             __typename ... on ScheduleStateResult { scheduleState { id } } ... on PythonError { message } } }""",
+             __typename ... on ScheduleStateResult { scheduleState { id selectorId } } ... on PythonError { message } } }""",
         selector={"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": "daily_schedule"},
     )["startSchedule"]
     assert data["__typename"] == "ScheduleStateResult", data
@@ -135,9 +140,14 @@ def test_the_schedule_tick_runs_yesterday(prod):
         with prod.instance() as instance:
             wait_for(lambda: instance.get_run_records(dg.RunsFilter(tags=tags)), 90, prod, "a schedule tick")
     finally:
-        prod.graphql(
-            "mutation($id: String) { stopRunningSchedule(id: $id) { __typename } }", id=data["scheduleState"]["id"]
-        )
+        stopped = prod.graphql(
+            """mutation($origin: String, $selector: String) {
+                 stopRunningSchedule(scheduleOriginId: $origin, scheduleSelectorId: $selector) {
+                   __typename ... on ScheduleStateResult { scheduleState { status } } ... on PythonError { message } } }""",
+            origin=data["scheduleState"]["id"],
+            selector=data["scheduleState"]["selectorId"],
+        )["stopRunningSchedule"]
+        assert stopped.get("scheduleState", {}).get("status") == "STOPPED", stopped  # later tests need it off
     record = finished_runs(prod, tags)[-1]  # the first tick's
     assert record.dagster_run.tags["dagster/partition"] == SCHEDULE_DAY == YESTERDAY.isoformat()
     assert published(prod, SCHEDULE_DAY)
