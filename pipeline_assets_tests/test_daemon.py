@@ -28,7 +28,6 @@ START = YESTERDAY - timedelta(days=3)
 DAYS = [(START + timedelta(days=n)).isoformat() for n in range(4)]
 SENSOR_DAY, BACKFILL_DAYS, SCHEDULE_DAY = DAYS[0], DAYS[1:3], DAYS[3]
 ROWS_PER_DAY = 200
-CONTESTED_ROWS = 20_000
 RUN_TIMEOUT = 240
 ALL_ASSETS = [*TABLES, "daily_report"]
 
@@ -158,7 +157,7 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(execut
 
 
 def launch_materialization(prod: Deployment, tags: dict[str, str]) -> str:
-    """What "Materialize" on the asset graph launches: a run of every asset, for a day or a range."""
+    """What "Materialize" on the asset graph launches for one day: a run of every asset."""
     params = {
         "selector": {
             "repositoryLocationName": LOCATION,
@@ -171,15 +170,6 @@ def launch_materialization(prod: Deployment, tags: dict[str, str]) -> str:
     data = prod.graphql(LAUNCH, params=params)["launchPipelineExecution"]
     assert data["__typename"] == "LaunchRunSuccess", data
     return data["run"]["runId"]
-
-
-def step_times(prod: Deployment, run_id: str) -> dict[str, tuple[float, float]]:
-    """When each step of a run started and ended, from its event log in PostgreSQL."""
-    with prod.instance() as instance:
-        events = instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})
-    starts = {e.step_key: e.timestamp for e in events if e.dagster_event.event_type == dg.DagsterEventType.STEP_START}
-    ends = {e.step_key: e.timestamp for e in events if e.dagster_event.event_type == dg.DagsterEventType.STEP_SUCCESS}
-    return {step: (starts[step], ends[step]) for step in starts}
 
 
 def test_two_requests_for_one_day_run_one_after_the_other(prod):
@@ -196,31 +186,3 @@ def test_two_requests_for_one_day_run_one_after_the_other(prod):
     )
     after = {key: digest for key, digest in content_hashes(warehouse(prod)).items() if key[1] == day}
     assert len(before) == len(TABLES) and after == before  # the same landing state, whole, after each run
-
-
-def test_a_range_and_a_day_inside_it_never_run_the_same_step_at_once(prod):
-    # A range run carries no dagster/partition tag, so the queue lets both go; the pools (one
-    # slot per step) keep them off each other's steps. Without them the day's steps would start
-    # and wait on the warehouse's day leases inside the step, overlapping the range's.
-    first, last = SENSOR_DAY, BACKFILL_DAYS[0]
-    # A large day: the range's `events` step lasts long enough for the other run to reach it.
-    generate(date.fromisoformat(last), 1, CONTESTED_ROWS, prod.env["PIPELINE_LANDING_URL"], seed=8)
-    request = uuid.uuid4().hex
-    launch_materialization(
-        prod,
-        {
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-            "test/request": request,
-        },
-    )
-    launch_materialization(prod, {"dagster/partition": last, "test/request": request})
-    runs = finished_runs(prod, {"test/request": request}, 2)
-    # Only runs that were in progress together can show anything.
-    assert max(r.start_time for r in runs) < min(r.end_time for r in runs), "the two runs did not overlap"
-    ranged, single = (step_times(prod, r.dagster_run.run_id) for r in runs)
-    assert set(ranged) == set(single)
-    for step, (start, end) in ranged.items():
-        other_start, other_end = single[step]
-        assert end <= other_start or other_end <= start, f"step {step} ran in both runs at once"
-    assert all(published(prod, day) for day in (first, last))
