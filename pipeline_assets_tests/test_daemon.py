@@ -7,6 +7,7 @@ processed by the daemon's backfill loop; two requests for one day meet the insta
 The days: START (the landing sensor), START+1 and START+2 (a backfill), yesterday (the schedule),
 so each day's rolling window finds the days before it published."""
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -14,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import dagster as dg
 import pytest
 from dagster._core.execution.backfill import BulkActionStatus
+from dagster._core.scheduler.instigation import InstigatorStatus
 
 from pipeline_assets.generator import generate
 from pipeline_assets.storage import Store
@@ -139,17 +141,28 @@ def test_the_schedule_tick_runs_yesterday(prod):
         with prod.instance() as instance:
             wait_for(lambda: instance.get_run_records(dg.RunsFilter(tags=tags)), 90, prod, "a schedule tick")
     finally:
-        stopped = prod.graphql(
-            """mutation($origin: String, $selector: String) {
-                 stopRunningSchedule(scheduleOriginId: $origin, scheduleSelectorId: $selector) {
-                   __typename ... on ScheduleStateResult { scheduleState { status } } ... on PythonError { message } } }""",
-            origin=data["scheduleState"]["id"],
-            selector=data["scheduleState"]["selectorId"],
-        )["stopRunningSchedule"]
-        assert stopped.get("scheduleState", {}).get("status") == "STOPPED", stopped  # later tests need it off
+        stop_schedule(prod, data["scheduleState"]["id"], data["scheduleState"]["selectorId"])
     record = finished_runs(prod, tags)[-1]  # the first tick's
     assert record.dagster_run.tags["dagster/partition"] == SCHEDULE_DAY == YESTERDAY.isoformat()
     assert published(prod, SCHEDULE_DAY)
+
+
+def stop_schedule(prod: Deployment, state_id: str, selector_id: str) -> None:
+    """Switch the schedule off for good. A tick still in progress writes back the state it read
+    (RUNNING) when it ends, so stop until the instance keeps it stopped; later tests need it off."""
+    origin_id = state_id.split("::")[0]
+    for _ in range(6):
+        prod.graphql(
+            """mutation($origin: String, $selector: String) {
+                 stopRunningSchedule(scheduleOriginId: $origin, scheduleSelectorId: $selector) { __typename } }""",
+            origin=origin_id,
+            selector=selector_id,
+        )
+        time.sleep(5)
+        with prod.instance() as instance:
+            if instance.get_instigator_state(origin_id, selector_id).status == InstigatorStatus.STOPPED:
+                return
+    raise AssertionError(f"daily_schedule would not stay stopped\n{prod.log_tails()}")
 
 
 LAUNCH = """mutation($params: ExecutionParams!) { launchPipelineExecution(executionParams: $params) {
