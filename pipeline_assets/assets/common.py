@@ -1,6 +1,6 @@
 """What every daily table asset shares: its decorator settings and its write-audit-publish path."""
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -31,15 +31,28 @@ OWNERS = ["team:data-platform"]
 # failed check) raise dg.Failure(allow_retries=False) and fail at once.
 IO_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 
-# Every daily table is a multi-asset so that it can record one check evaluation per partition of
-# a range run (can_subset makes the per-check outputs optional) before publishing anything.
-daily_multi_asset = partial(
-    dg.multi_asset,
-    partitions_def=daily_partitions,
-    backfill_policy=single_run_backfill,
-    can_subset=True,
-    retry_policy=IO_RETRY,
-)
+
+def step_pool(step: str) -> str:
+    """The concurrency pool of a step: one per step, so that an instance that limits pools (the
+    production one, deploy/dagster.yaml: one slot each) never runs a step in two runs at once."""
+    return f"pipeline_assets.{step}"
+
+
+def daily_multi_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """Every daily table is a multi-asset so that it can record one check evaluation per partition
+    of a range run (can_subset makes the per-check outputs optional) before publishing anything."""
+
+    def decorate(compute: Callable[..., Any]) -> dg.AssetsDefinition:
+        settings = {
+            "partitions_def": daily_partitions,
+            "backfill_policy": single_run_backfill,
+            "can_subset": True,
+            "retry_policy": IO_RETRY,
+            "pool": step_pool(compute.__name__),
+        }
+        return dg.multi_asset(**{**settings, **kwargs})(compute)
+
+    return decorate
 
 
 def table_out(

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.assets.aggregated import window_days
-from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days, step_errors
+from pipeline_assets.assets.common import IO_RETRY, OWNERS, leased_days, step_errors, step_pool
 from pipeline_assets.partitions import daily_partitions, single_run_backfill
 from pipeline_assets.report import Section, render_report
 from pipeline_assets.resources import Warehouse
@@ -25,6 +25,7 @@ LINE = ("_source_file", "_source_line")
     partitions_def=daily_partitions,
     backfill_policy=single_run_backfill,
     retry_policy=IO_RETRY,
+    pool=step_pool("daily_report"),
     owners=OWNERS,
     kinds={"html", "csv"},
     ins={
