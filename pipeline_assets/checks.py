@@ -117,23 +117,12 @@ def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metada
 
 
 def record_evaluations(
-    context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
-    # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
-    single_day = context.has_partition_key
     # A run of part of a multi-asset (only raw_events, say) records only the checks it selected.
     evaluations = [e for e in evaluations if e.asset_check_key in context.selected_asset_check_keys]
-    for evaluation in evaluations:
-        if single_day:  # the public result type; Dagster ties it to the run's one partition
-            yield dg.AssetCheckResult(
-                asset_key=evaluation.asset_key,
-                check_name=evaluation.check_name,
-                passed=evaluation.passed,
-                metadata=evaluation.metadata,
-            )
-        else:  # AssetCheckResult cannot name a partition; an evaluation can
-            yield evaluation
+    yield from check_results(context, evaluations)
     failed = [e for e in evaluations if not e.passed]
     if failed:
         listed = "; ".join(
@@ -148,12 +137,41 @@ def record_evaluations(
         )
 
 
+def check_results(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    """Each evaluation as the step reports it, tied to its day."""
+    # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
+    single_day = context.has_partition_key
+    for evaluation in evaluations:
+        if single_day:  # the public result type; Dagster ties it to the run's one partition
+            yield dg.AssetCheckResult(
+                asset_key=evaluation.asset_key,
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                metadata=evaluation.metadata,
+                description=evaluation.description,
+                severity=evaluation.severity,
+            )
+        else:  # AssetCheckResult cannot name a partition; an evaluation can
+            yield evaluation
+
+
 def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
     """Each check has an op output that gates downstream steps. AssetCheckResult fills it in a
     one-day run; after per-partition evaluations we fill it the same way Dagster does."""
     if context.has_partition_key:
         return
     for output_name, spec in context.assets_def.check_specs_by_output_name.items():
+        if spec.key in context.selected_asset_check_keys:
+            yield dg.Output(None, output_name=output_name)
+
+
+def check_op_outputs(context: dg.AssetCheckExecutionContext) -> Iterator[dg.Output]:
+    """`check_outputs` for a step of asset checks alone (no asset), after per-partition evaluations."""
+    if context.has_partition_key:
+        return
+    for output_name, spec in context.op_execution_context.assets_def.check_specs_by_output_name.items():
         if spec.key in context.selected_asset_check_keys:
             yield dg.Output(None, output_name=output_name)
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
+from pipeline_assets.checks import check_op_outputs, check_results
 from pipeline_assets.partitions import daily_partitions
 
 FRESHNESS_CHECK = "freshness"
@@ -103,9 +104,13 @@ def _spec(asset: str) -> dg.AssetCheckSpec:
 def freshness_checks(context: dg.AssetCheckExecutionContext):
     """Executed from the UI for chosen partitions: the same verdict the sensor records."""
     now, hour = datetime.now(UTC), freshness_hour()
-    for check_key in context.selected_asset_check_keys:
-        for day in context.partition_keys:
-            yield evaluation(context.instance, check_key.asset_key.to_user_string(), day, now, hour)
+    evaluations = [
+        evaluation(context.instance, check_key.asset_key.to_user_string(), day, now, hour)
+        for check_key in context.selected_asset_check_keys
+        for day in context.partition_keys
+    ]
+    yield from check_results(context, evaluations)
+    yield from check_op_outputs(context)
 
 
 def pending(cursor: Mapping[str, list[str]], asset: str, days: Iterable[date]) -> list[str]:

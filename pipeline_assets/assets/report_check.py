@@ -6,7 +6,13 @@ one evaluation per day of the run, whatever the report's rendering becomes.
 
 import dagster as dg
 
-from pipeline_assets.checks import REPORT_ASSET, REPORT_FILES_CHECK, record_evaluations, report_files_evaluation
+from pipeline_assets.checks import (
+    REPORT_ASSET,
+    REPORT_FILES_CHECK,
+    check_op_outputs,
+    record_evaluations,
+    report_files_evaluation,
+)
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.resources import Warehouse
 
@@ -28,3 +34,4 @@ def daily_report_files(context: dg.AssetCheckExecutionContext, warehouse: Wareho
         evaluations.append(report_files_evaluation(key, files, page))
     # One result per day, and the step fails (so the run fails) when any day's files are wrong.
     yield from record_evaluations(context, evaluations)
+    yield from check_op_outputs(context)
