@@ -4,9 +4,9 @@ Dagster 1.13's ``FreshnessPolicy`` and ``build_time_partition_freshness_checks``
 asset as a whole (the latest partition, or the latest materialisation of any partition), so a
 missing older day goes unnoticed and nothing shows per partition. Here the ``freshness`` check is
 partitioned like the assets: the daemon runs ``freshness_sensor``, which records one evaluation
-per (asset, day) once the day's deadline has passed, runlessly (no run, no step process), and
-records it again when a missing day arrives late. The check can also be executed from the UI for
-chosen partitions. The hour comes from ``PIPELINE_FRESHNESS_HOUR_UTC`` (default 6, five hours
+per (asset, day) once the day's deadline has passed, runlessly (no run, no step process). The
+check can also be executed from the UI for chosen partitions (a late day then shows as fresh, and
+late), and runs launched from the UI include it. The hour comes from ``PIPELINE_FRESHNESS_HOUR_UTC`` (default 6, five hours
 after the 01:00 schedule).
 """
 
@@ -100,7 +100,7 @@ def _spec(asset: str) -> dg.AssetCheckSpec:
     )
 
 
-@dg.multi_asset_check(specs=[_spec(asset) for asset in DAILY_ASSETS], name="freshness_checks")
+@dg.multi_asset_check(specs=[_spec(asset) for asset in DAILY_ASSETS], name="freshness_checks", can_subset=True)
 def freshness_checks(context: dg.AssetCheckExecutionContext):
     """Executed from the UI for chosen partitions: the same verdict the sensor records."""
     now, hour = datetime.now(UTC), freshness_hour()
@@ -114,9 +114,9 @@ def freshness_checks(context: dg.AssetCheckExecutionContext):
 
 
 def pending(cursor: Mapping[str, list[str]], asset: str, days: Iterable[date]) -> list[str]:
-    """The due days of ``asset`` not yet recorded as fresh (the cursor keeps the fresh ones)."""
-    fresh = set(cursor.get(asset, ()))
-    return [d.isoformat() for d in days if d.isoformat() not in fresh]
+    """The due days of ``asset`` whose verdict is not recorded yet (the cursor keeps those recorded)."""
+    recorded = set(cursor.get(asset, ()))
+    return [d.isoformat() for d in days if d.isoformat() not in recorded]
 
 
 @dg.sensor(
@@ -126,21 +126,16 @@ def pending(cursor: Mapping[str, list[str]], asset: str, days: Iterable[date]) -
     description="Records the per-partition freshness check of every daily asset once each day's deadline passes.",
 )
 def freshness_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+    """One verdict per (asset, day), at its deadline: was the day there in time? Dagster stores one
+    runless evaluation per check and partition, so a later arrival is judged by executing the check
+    (from the UI, or in a run the UI launches for that day), which records it again."""
     now, hour = datetime.now(UTC), freshness_hour()
     days = days_due(now, hour, daily_partitions.start.date())
     cursor = json.loads(context.cursor) if context.cursor else {}
-    missing_before = set(cursor.pop("_missing", ()))
-    events, fresh, missing = [], {}, set()
+    events, recorded = [], {}
     for asset in DAILY_ASSETS:
-        fresh[asset] = [d for d in cursor.get(asset, ()) if d >= days[0].isoformat()] if days else []
-        for day in pending(cursor, asset, days):
-            result = evaluation(context.instance, asset, day, now, hour)
-            if result.passed:
-                fresh[asset].append(day)
-            elif f"{asset}/{day}" in missing_before:
-                missing.add(f"{asset}/{day}")
-                continue  # already recorded as overdue: say it again only when it changes
-            else:
-                missing.add(f"{asset}/{day}")
-            events.append(result)
-    return dg.SensorResult(asset_events=events, cursor=json.dumps({**fresh, "_missing": sorted(missing)}))
+        kept = [d for d in cursor.get(asset, ()) if days and d >= days[0].isoformat()]
+        new = pending(cursor, asset, days)
+        events += [evaluation(context.instance, asset, day, now, hour) for day in new]
+        recorded[asset] = sorted(kept + new)
+    return dg.SensorResult(asset_events=events, cursor=json.dumps(recorded))
