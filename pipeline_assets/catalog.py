@@ -16,8 +16,12 @@ DOMAIN_TAGS = {"domain": "product-events", "grain": "daily"}
 # report_files check lists them.
 REPORT_FILES_SCHEMA = dg.TableSchema(
     columns=[
-        dg.TableColumn("file", "string", description="A file under daily_report/date=YYYY-MM-DD/: report.html "
-                       "(KPIs and plots as inline SVG) or a CSV of the figures behind it."),  # fmt: skip
+        dg.TableColumn(
+            "file",
+            "string",
+            description="A file under daily_report/date=YYYY-MM-DD/: report.html "
+            "(KPIs and plots as inline SVG) or a CSV of the figures behind it.",
+        ),  # fmt: skip
         dg.TableColumn("bytes", "int", description="Its size; the report_files check fails on an empty file."),
     ]
 )

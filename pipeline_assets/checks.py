@@ -190,7 +190,9 @@ def report_files_problems(files: Mapping[str, int], page: bytes | None) -> list[
     return problems
 
 
-def report_files_evaluation(partition_key: str, files: Mapping[str, int], page: bytes | None) -> dg.AssetCheckEvaluation:
+def report_files_evaluation(
+    partition_key: str, files: Mapping[str, int], page: bytes | None
+) -> dg.AssetCheckEvaluation:
     problems = report_files_problems(files, page)
     metadata = {
         "files": dg.MetadataValue.md(

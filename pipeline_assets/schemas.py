@@ -208,8 +208,13 @@ RawFxRates = TableModel(
     "RawFxRates",
     (
         PARTITION_DAY,
-        Column("currency", pl.String, "ISO-4217 code; one rate per currency a day.", unique=True,
-               checks=(("str_matches", r"^[A-Z]{3}$"),)),  # fmt: skip
+        Column(
+            "currency",
+            pl.String,
+            "ISO-4217 code; one rate per currency a day.",
+            unique=True,
+            checks=(("str_matches", r"^[A-Z]{3}$"),),
+        ),  # fmt: skip
         Column("usd_per_unit", pl.Float64, "US dollars per unit of `currency`, > 0.", checks=(("gt", 0),)),
         SOURCE_FILE,
         SOURCE_LINE,

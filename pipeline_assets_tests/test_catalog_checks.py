@@ -13,7 +13,9 @@ def _rows(files: list[str]) -> pl.DataFrame:
 
 
 def test_every_landing_record_accounted_for_passes():
-    accounting = file_accounting({"a.csv": 3, "b.jsonl": 1, "empty.csv": 0}, _rows(["a.csv"] * 2), _rows(["a.csv", "b.jsonl"]))
+    accounting = file_accounting(
+        {"a.csv": 3, "b.jsonl": 1, "empty.csv": 0}, _rows(["a.csv"] * 2), _rows(["a.csv", "b.jsonl"])
+    )
     assert unaccounted(accounting).is_empty()
     assert accounting.filter(pl.col("_source_file") == "empty.csv")["raw_rows"].item() == 0
 
@@ -30,7 +32,9 @@ def test_report_files_present_non_empty_and_linked():
     assert report_files_problems({"report.html": len(page), "kpis.csv": 10}, page) == []
     assert report_files_problems({"kpis.csv": 10}, None) == ["report.html is missing"]
     assert report_files_problems({"report.html": len(page), "kpis.csv": 0}, page) == ["kpis.csv is empty"]
-    assert report_files_problems({"report.html": len(page)}, page) == ["report.html links to kpis.csv, which is missing"]
+    assert report_files_problems({"report.html": len(page)}, page) == [
+        "report.html links to kpis.csv, which is missing"
+    ]
 
 
 def test_raw_fx_rates_model_wants_one_positive_rate_per_currency():
@@ -65,7 +69,9 @@ def test_a_range_run_records_the_new_checks_per_day_and_an_empty_report_file_fai
         pipeline.generate(DAYS[0], 2, rows_per_day=200)
         result = pipeline.run(DAYS[0], DAYS[1])
         assert result.success
-        recorded = {(e.asset_key.to_user_string(), e.check_name, e.partition): e for e in result.get_asset_check_evaluations()}
+        recorded = {
+            (e.asset_key.to_user_string(), e.check_name, e.partition): e for e in result.get_asset_check_evaluations()
+        }
         for day in DAYS:
             for asset, check in [("raw_events", "schema"), ("raw_events", "landing_files"),
                                  ("raw_fx_rates", "schema"), ("daily_report", "report_files")]:  # fmt: skip

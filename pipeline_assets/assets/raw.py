@@ -46,7 +46,9 @@ def read_landing_files(
     read = list(_READERS.map(lambda file: _read_landing_file(landing, file), files))
     for file, (parsed, counted) in zip(files, read, strict=True):
         context.log.debug(f"{file.key}: {counted} records, {parsed.unparsable.height} unparsable")
-    return LandingRead([parsed for parsed, _ in read], {file.key: counted for file, (_, counted) in zip(files, read)})
+    return LandingRead(
+        [parsed for parsed, _ in read], {file.key: counted for file, (_, counted) in zip(files, read, strict=False)}
+    )
 
 
 def _read_landing_file(landing: LandingZone, file: StoredFile) -> tuple[ParsedFile, int]:
