@@ -92,7 +92,7 @@ def _as_shown(asset: str) -> re.Pattern:
 
 def _expand_groups(page) -> None:
     """Groups start collapsed; the graph's shortcut toggles them all (and the UI remembers it)."""
-    page.locator("svg path[marker-end]").first.wait_for()
+    page.locator("svg path[marker-end]").first.wait_for(state="attached")
     page.wait_for_timeout(1000)
     if page.get_by_text("raw_fx_rates", exact=True).count() == 0:
         page.mouse.click(1000, 900)  # focus the graph, then its shortcut
