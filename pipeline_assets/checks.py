@@ -7,7 +7,8 @@ the day and checks, the previously published partitions stay as they were, and d
 do not run.
 """
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 
 import dagster as dg
 import polars as pl
@@ -19,6 +20,9 @@ from pipeline_assets.transforms.clean import Reconciliation
 
 SCHEMA_CHECK = "schema"
 RECONCILIATION_CHECK = "reconciliation"
+LANDING_FILES_CHECK = "landing_files"
+REPORT_FILES_CHECK = "report_files"
+REPORT_ASSET = "daily_report"
 FAILING_ROWS_SAMPLE = 10
 
 
@@ -40,6 +44,30 @@ def reconciliation_check_spec(asset: str) -> dg.AssetCheckSpec:
         partitions_def=daily_partitions,
         description="Landing records = clean_events rows + rejected_events rows + duplicate rows removed.",
     )
+
+
+def landing_files_check_spec(asset: str) -> dg.AssetCheckSpec:
+    return dg.AssetCheckSpec(
+        LANDING_FILES_CHECK,
+        asset=asset,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description="Every landing file of the day is accounted for: its records (counted from its bytes) are "
+        "all in raw_events or, if unparsable, in rejected_events, and no record comes from an unlisted file.",
+    )
+
+
+def landing_files_evaluation(asset: str, partition_key: str, accounting: pl.DataFrame) -> dg.AssetCheckEvaluation:
+    """``accounting`` is `transforms.file_accounting.file_accounting`'s table for the day."""
+    from pipeline_assets.transforms.file_accounting import unaccounted
+
+    wrong = unaccounted(accounting)
+    metadata: dict = {
+        "files": accounting.height,
+        "files_unaccounted": wrong.height,
+        "by_file": dg.MetadataValue.md(markdown_table(wrong if wrong.height else accounting, limit=50, width=80)),
+    }
+    return _evaluation(asset, LANDING_FILES_CHECK, partition_key, wrong.is_empty(), metadata)
 
 
 def schema_evaluation(
@@ -89,23 +117,12 @@ def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metada
 
 
 def record_evaluations(
-    context: dg.AssetExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     """Record every evaluation; stop the step, publishing nothing, if any blocking check failed."""
-    # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
-    single_day = context.has_partition_key
     # A run of part of a multi-asset (only raw_events, say) records only the checks it selected.
     evaluations = [e for e in evaluations if e.asset_check_key in context.selected_asset_check_keys]
-    for evaluation in evaluations:
-        if single_day:  # the public result type; Dagster ties it to the run's one partition
-            yield dg.AssetCheckResult(
-                asset_key=evaluation.asset_key,
-                check_name=evaluation.check_name,
-                passed=evaluation.passed,
-                metadata=evaluation.metadata,
-            )
-        else:  # AssetCheckResult cannot name a partition; an evaluation can
-            yield evaluation
+    yield from check_results(context, evaluations)
     failed = [e for e in evaluations if not e.passed]
     if failed:
         listed = "; ".join(
@@ -120,6 +137,26 @@ def record_evaluations(
         )
 
 
+def check_results(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, evaluations: Sequence[dg.AssetCheckEvaluation]
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    """Each evaluation as the step reports it, tied to its day."""
+    # A run for one partition (not a range, even of one day) ties AssetCheckResult to that day.
+    single_day = context.has_partition_key
+    for evaluation in evaluations:
+        if single_day:  # the public result type; Dagster ties it to the run's one partition
+            yield dg.AssetCheckResult(
+                asset_key=evaluation.asset_key,
+                check_name=evaluation.check_name,
+                passed=evaluation.passed,
+                metadata=evaluation.metadata,
+                description=evaluation.description,
+                severity=evaluation.severity,
+            )
+        else:  # AssetCheckResult cannot name a partition; an evaluation can
+            yield evaluation
+
+
 def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
     """Each check has an op output that gates downstream steps. AssetCheckResult fills it in a
     one-day run; after per-partition evaluations we fill it the same way Dagster does."""
@@ -128,3 +165,39 @@ def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
     for output_name, spec in context.assets_def.check_specs_by_output_name.items():
         if spec.key in context.selected_asset_check_keys:
             yield dg.Output(None, output_name=output_name)
+
+
+def check_op_outputs(context: dg.AssetCheckExecutionContext) -> Iterator[dg.Output]:
+    """`check_outputs` for a step of asset checks alone (no asset), after per-partition evaluations."""
+    if context.has_partition_key:
+        return
+    for output_name, spec in context.op_execution_context.assets_def.check_specs_by_output_name.items():
+        if spec.key in context.selected_asset_check_keys:
+            yield dg.Output(None, output_name=output_name)
+
+
+_LOCAL_LINK = re.compile(rb"""(?:href|src)\s*=\s*["']([^"'#?:]+)["']""")  # no scheme: a file beside the page
+
+
+def report_files_problems(files: Mapping[str, int], page: bytes | None) -> list[str]:
+    """What is wrong with one day's report files: ``files`` maps each file name under the day's
+    prefix to its size, ``page`` is report.html's content (None if absent)."""
+    if page is None:
+        return ["report.html is missing"]
+    problems = [f"{name} is empty" for name, size in sorted(files.items()) if size == 0]
+    linked = sorted({link.decode() for link in _LOCAL_LINK.findall(page)})
+    problems += [f"report.html links to {name}, which is missing" for name in linked if name not in files]
+    return problems
+
+
+def report_files_evaluation(
+    partition_key: str, files: Mapping[str, int], page: bytes | None
+) -> dg.AssetCheckEvaluation:
+    problems = report_files_problems(files, page)
+    metadata = {
+        "files": dg.MetadataValue.md(
+            "\n".join(f"- {name}: {size:,} bytes" for name, size in sorted(files.items())) or "(none)"
+        ),
+        "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "(none)"),
+    }
+    return _evaluation(REPORT_ASSET, REPORT_FILES_CHECK, partition_key, not problems, metadata)

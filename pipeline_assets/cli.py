@@ -1,7 +1,7 @@
 """``pipeline-assets``: generate sample landing data, run the demo, open the UI.
 
 pipeline-assets generate --start 2024-01-01 --days 7 --rows-per-day 20000 --out data/landing
-pipeline-assets demo      # a week of sample data, materialised as one range run, then a summary
+pipeline-assets demo      # the last week (ending yesterday, UTC) of sample data, materialised as one range run
 pipeline-assets ui        # dagster dev on the same instance as the demo, on 127.0.0.1:3000
 pipeline-assets query "SELECT country, sum(amount_usd) FROM clean_events GROUP BY 1" --days 7
 pipeline-assets search "shoes for jogging" --days 7
@@ -11,12 +11,16 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pipeline_assets.settings import REPO_ROOT, PipelineSettings
 from pipeline_assets.storage import StorageError
 
 DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster"
+INSTANCE_CONFIG = REPO_ROOT / "instance" / "dagster.yaml"
+# `dagster dev` tells whoever runs it to use `dg dev` instead: noise for someone who ran
+# `pipeline-assets ui`, which chooses the command itself.
+_SUPERSEDED_NOTICE = "ignore:Function `dev_command` is superseded"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
 
     demo = commands.add_parser("demo", help="generate a week of landing data and materialise it as one run")
     demo.add_argument("--days", type=int, default=7)
+    demo.add_argument(
+        "--start",
+        type=date.fromisoformat,
+        help="first day, YYYY-MM-DD (default: the week ending yesterday, UTC, so the UI's default "
+        "'last 90 days' views show it)",
+    )
     demo.add_argument("--rows-per-day", type=int, default=20_000)
 
     ui = commands.add_parser("ui", help="start dagster dev on the demo's instance ($DAGSTER_HOME or .dagster)")
@@ -80,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         )
         return 0
     if args.command == "demo":
-        return _demo(args.days, args.rows_per_day)
+        return _demo(args.days, args.rows_per_day, args.start)
     if args.command == "query":
         return _query(args)
     if args.command == "search":
@@ -95,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
 def ui_command(host: str, port: int) -> list[str]:
     """``dagster dev`` of this environment (whether or not its ``bin`` is on PATH), bound to
     ``host`` alone: the UI can launch runs, so it is not served to the network unless asked."""
-    return [sys.executable, "-m", "dagster", "dev", "--host", host, "--port", str(port)]
+    return [sys.executable, "-W", _SUPERSEDED_NOTICE, "-m", "dagster", "dev", "--host", host, "--port", str(port)]
 
 
 def _generate(start: date, days: int, rows_per_day: int, out: str, seed: int = 7) -> dict:
@@ -146,20 +156,36 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _use_project_instance() -> str:
-    """DAGSTER_HOME if set, else ``.dagster`` in the repo, seeded with the repo's dagster.yaml."""
+    """DAGSTER_HOME if set, else ``.dagster`` in the repo, seeded with the repo's instance/dagster.yaml."""
     home = os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
     os.makedirs(home, exist_ok=True)
     config = os.path.join(home, "dagster.yaml")
     if not os.path.exists(config):
-        shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
+        shutil.copyfile(INSTANCE_CONFIG, config)
     return home
 
 
-def _demo(days: int, rows_per_day: int) -> int:
+def demo_days(days: int, start: date | None, first_partition: date, today: date) -> tuple[date, date]:
+    """The demo's first and last day: ``start`` onwards, or the ``days`` ending yesterday (the last
+    complete UTC day); refused if they fall outside the partitions (before the first, or not over)."""
+    if days < 1:
+        raise ValueError(f"--days must be at least 1, got {days}")
+    first = start or today - timedelta(days=days)
+    last = first + timedelta(days=days - 1)
+    if first < first_partition:
+        raise ValueError(f"the demo's first day {first} is before the first partition {first_partition} "
+                         "(PIPELINE_START_DATE)")  # fmt: skip
+    if last >= today:
+        raise ValueError(f"the demo's last day {last} is not over yet (today is {today}, UTC)")
+    return first, last
+
+
+def _demo(days: int, rows_per_day: int, start_day: date | None = None) -> int:
     settings = PipelineSettings.from_env()
-    start = date.fromisoformat(settings.start_date)
-    end = start + timedelta(days=days - 1)
-    print(f"1/3 generating {days} days x {rows_per_day:,} records into {settings.landing_url}", flush=True)
+    today = datetime.now(UTC).date()
+    start, end = demo_days(days, start_day, date.fromisoformat(settings.start_date), today)
+    print(f"1/3 generating {start}...{end}: {days} days x {rows_per_day:,} records into {settings.landing_url}",
+          flush=True)  # fmt: skip
     _generate(start, days, rows_per_day, settings.landing_url)
 
     home = _use_project_instance()

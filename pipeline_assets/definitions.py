@@ -6,7 +6,10 @@ from pipeline_assets.alerts import ALERTS_RESOURCE, failure_alerts_from_env, run
 from pipeline_assets.assets.aggregated import daily_event_summary, daily_user_metrics, rolling_revenue_7d
 from pipeline_assets.assets.events import events
 from pipeline_assets.assets.raw import raw_fx_rates
+from pipeline_assets.assets.report_check import daily_report_files
 from pipeline_assets.assets.reports import daily_report
+from pipeline_assets.catalog import catalogued
+from pipeline_assets.freshness import freshness_checks, freshness_sensor
 from pipeline_assets.io_manager import ParquetWarehouseIOManager
 from pipeline_assets.jobs import daily_job
 from pipeline_assets.log_format import run_loggers
@@ -27,20 +30,23 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
             f"{daily_partitions.start.date()} (set PIPELINE_START_DATE before loading the code location)"
         )
     return dg.Definitions(
-        assets=[
-            raw_fx_rates,
-            events,
-            daily_user_metrics,
-            daily_event_summary,
-            rolling_revenue_7d,
-            daily_report,
-            search_queries,
-            embed_search_queries,
-            search_themes,
-        ],
+        assets=catalogued(
+            [
+                raw_fx_rates,
+                events,
+                daily_user_metrics,
+                daily_event_summary,
+                rolling_revenue_7d,
+                daily_report,
+                search_queries,
+                embed_search_queries,
+                search_themes,
+            ]
+        ),
+        asset_checks=[daily_report_files, freshness_checks],
         jobs=[daily_job],
         schedules=[daily_schedule],
-        sensors=[landing_sensor, run_failure_alerts],
+        sensors=[landing_sensor, freshness_sensor, run_failure_alerts],
         resources={
             "io_manager": ParquetWarehouseIOManager(warehouse_url=settings.warehouse_url),
             "warehouse": Warehouse(warehouse_url=settings.warehouse_url),

@@ -43,6 +43,10 @@ class TableModel:
     unique: tuple[str, ...] = ()  # columns that together identify a row
     rules: tuple[RowRule, ...] = ()
 
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
     def validate(self, frame: pl.DataFrame, lazy: bool = False) -> pl.DataFrame:
         """Pandera's validation of every row; raises pandera's SchemaError(s)."""
         return _pandera_schema(self).validate(frame, lazy=lazy)
@@ -164,5 +168,56 @@ RollingRevenue7d = TableModel(
             "Window days on or after the start date (earlier count as empty).",
             checks=(("in_range", {"min_value": 1, "max_value": ROLLING_WINDOW_DAYS}),),
         ),
+    ),
+)
+
+EVENT_FIELD_AS_LANDED = {
+    "event_id": "Event id, as landed.",
+    "user_id": "User id, as landed (typed and checked > 0 in clean_events).",
+    "session_id": "Session id, as landed.",
+    "event_type": "Event type, as landed (one of " + ", ".join(EVENT_TYPES) + " once clean).",
+    "event_ts": "Event time as landed: ISO-8601 with an offset or Z.",
+    "amount": "Purchase amount as landed, in `currency`.",
+    "currency": "ISO-4217 code as landed (purchases).",
+    "country": "ISO-3166 alpha-2 as landed, optional.",
+    "device": "Device as landed (web, ios or android), optional.",
+    "metadata": "Free-form JSON object as landed, optional.",
+}
+INGESTED_AT_COLUMN = Column("_ingested_at", UTC_TIMESTAMP, "When the run read the landing files (UTC).")
+
+# Every landed field is text here: the raw layer keeps what landed, and typing is clean_events' job.
+RawEvents = TableModel(
+    "RawEvents",
+    (
+        PARTITION_DAY,
+        *(Column(name, pl.String, text, nullable=True) for name, text in EVENT_FIELD_AS_LANDED.items()),
+        Column(
+            "_extra_columns",
+            pl.String,
+            "Fields beyond the contract's (schema drift) as one JSON object; null when the record has none.",
+            nullable=True,
+        ),
+        SOURCE_FILE,
+        SOURCE_LINE,
+        INGESTED_AT_COLUMN,
+    ),
+    unique=("_source_file", "_source_line"),  # a landing record appears once
+)
+
+RawFxRates = TableModel(
+    "RawFxRates",
+    (
+        PARTITION_DAY,
+        Column(
+            "currency",
+            pl.String,
+            "ISO-4217 code; one rate per currency a day.",
+            unique=True,
+            checks=(("str_matches", r"^[A-Z]{3}$"),),
+        ),  # fmt: skip
+        Column("usd_per_unit", pl.Float64, "US dollars per unit of `currency`, > 0.", checks=(("gt", 0),)),
+        SOURCE_FILE,
+        SOURCE_LINE,
+        INGESTED_AT_COLUMN,
     ),
 )

@@ -13,22 +13,38 @@ from pipeline_assets_tests.net import listening_addresses
 
 
 @pytest.mark.integration
-def test_the_ui_listens_on_this_machine_only_by_default(tmp_path):
+def test_the_ui_listens_on_this_machine_only_by_default_and_starts_without_warnings(tmp_path):
     port = free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "home")}
     command = [sys.executable, "-m", "pipeline_assets.cli", "ui", "--port", str(port)]
-    process = subprocess.Popen(
-        command, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    log = (tmp_path / "ui.log").open("w")
+    process = subprocess.Popen(command, env=env, start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
         while not port_is_open(port) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.5)
         assert port_is_open(port), "the UI did not start"
         assert listening_addresses(port) == {"127.0.0.1"}
+        started = (tmp_path / "ui.log").read_text()
+        # Neither "dagster.yaml ... will not be used" nor "use dg dev instead": both would mislead.
+        assert "Warning" not in started and "WARNING" not in started, started
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_the_demo_week_ends_yesterday_so_the_uis_default_views_show_it():
+    from datetime import date
+
+    from pipeline_assets.cli import demo_days
+
+    first_partition, today = date(2024, 1, 1), date(2026, 11, 22)
+    assert demo_days(7, None, first_partition, today) == (date(2026, 11, 15), date(2026, 11, 21))
+    assert demo_days(3, date(2024, 1, 1), first_partition, today) == (date(2024, 1, 1), date(2024, 1, 3))
+    with pytest.raises(ValueError, match="before the first partition"):
+        demo_days(7, date(2023, 12, 31), first_partition, today)
+    with pytest.raises(ValueError, match="not over yet"):
+        demo_days(2, date(2026, 11, 21), first_partition, today)

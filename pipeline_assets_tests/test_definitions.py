@@ -39,20 +39,59 @@ def test_every_asset_is_daily_single_run_described_and_owned():
         assert node.kinds, key
 
 
-def test_blocking_checks_cover_clean_rejected_and_every_aggregate():
+def test_every_table_and_the_report_have_a_blocking_check():
     graph = defs.resolve_asset_graph()
     blocking = {
-        (spec.asset_key.to_user_string(), spec.name)
-        for key in graph.get_all_asset_keys()
-        for spec in graph.get(key).assets_def.check_specs
-        if spec.blocking
+        (key.asset_key.to_user_string(), key.name)
+        for key in graph.asset_check_keys
+        if graph.get_check_spec(key).blocking
     }
     assert blocking == {
+        ("raw_fx_rates", "schema"), ("raw_events", "schema"), ("raw_events", "landing_files"),
         ("clean_events", "schema"), ("clean_events", "reconciliation"), ("rejected_events", "schema"),
         ("daily_user_metrics", "schema"), ("daily_event_summary", "schema"), ("rolling_revenue_7d", "schema"),
         ("search_queries", "schema"), ("search_query_embeddings", "schema"),
         ("search_query_embeddings", "every_query_embedded_once"), ("search_index", "schema"), ("search_themes", "schema"),
+        ("daily_report", "report_files"),
     }  # fmt: skip
+
+
+def test_every_asset_and_column_is_described_tagged_and_linked_to_its_code():
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        columns = node.metadata["dagster/column_schema"].columns
+        assert columns and all(c.description for c in columns), key
+        assert node.tags["layer"] == node.group_name and node.tags["domain"] == "product-events", key
+        references = node.metadata["dagster/code_references"].code_references
+        assert references and all(Path(r.file_path).is_file() for r in references), key
+
+
+def test_aggregates_and_clean_events_have_column_lineage_to_real_upstream_columns():
+    graph = defs.resolve_asset_graph()
+    for asset in ("clean_events", "daily_user_metrics", "daily_event_summary", "rolling_revenue_7d"):
+        node = graph.get(dg.AssetKey(asset))
+        own = {c.name for c in node.metadata["dagster/column_schema"].columns}
+        lineage = node.metadata["dagster/column_lineage"].deps_by_column
+        assert set(lineage) == own - {"_source_file", "_source_line"} or set(lineage) == own, asset
+        for deps in lineage.values():
+            for dep in deps:
+                assert dep.asset_key in node.parent_keys, (asset, dep)
+                upstream = {c.name for c in graph.get(dep.asset_key).metadata["dagster/column_schema"].columns}
+                assert dep.column_name in upstream, (asset, dep)
+
+
+def test_freshness_is_checked_per_partition_by_a_running_sensor_not_by_the_daily_job():
+    graph = defs.resolve_asset_graph()
+    freshness = [key for key in graph.asset_check_keys if key.name == "freshness"]
+    assert {key.asset_key for key in freshness} == graph.get_all_asset_keys()
+    for key in freshness:
+        spec = graph.get_check_spec(key)
+        assert spec.partitions_def == graph.get(key.asset_key).partitions_def and not spec.blocking
+    sensor = defs.resolve_sensor_def("freshness_sensor")
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    job_checks = defs.resolve_job_def("daily_job").asset_layer.asset_graph.asset_check_keys
+    assert not [key for key in job_checks if key.name == "freshness"]
 
 
 def test_automation_targets_the_daily_job():

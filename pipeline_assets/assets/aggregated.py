@@ -89,6 +89,8 @@ def daily_event_summary(context: dg.AssetExecutionContext, warehouse: Warehouse,
                     "date": {"daily_user_metrics": ["date"]},
                     "revenue_usd_7d": {"daily_user_metrics": ["revenue_usd"]},
                     "active_users_7d": {"daily_user_metrics": ["user_id"]},
+                    "window_start": {"daily_user_metrics": ["date"]},
+                    "days_in_window": {"daily_user_metrics": ["date"]},
                 }
             ),
         )

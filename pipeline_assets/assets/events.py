@@ -14,16 +14,33 @@ import polars as pl
 
 from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
 from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
-from pipeline_assets.checks import reconciliation_check_spec, reconciliation_evaluation, schema_check_spec
+from pipeline_assets.checks import (
+    landing_files_check_spec,
+    landing_files_evaluation,
+    reconciliation_check_spec,
+    reconciliation_evaluation,
+    schema_check_spec,
+)
 from pipeline_assets.log_format import log_fields
+from pipeline_assets.metadata import column_lineage
 from pipeline_assets.resources import LandingZone, Warehouse
-from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
+from pipeline_assets.transforms.file_accounting import file_accounting
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
 from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
+
+# Each clean column from the raw fields it is typed from; amounts in USD also need the day's rate.
+CLEAN_LINEAGE = column_lineage(
+    {
+        **{c: {RAW_EVENTS: [c]} for c in CleanEvents.column_names if c not in ("usd_per_unit", "amount_usd")},
+        "usd_per_unit": {RAW_EVENTS: ["currency"], "raw_fx_rates": ["currency", "usd_per_unit"]},
+        "amount_usd": {RAW_EVENTS: ["amount", "currency"], "raw_fx_rates": ["currency", "usd_per_unit"]},
+    }
+)
 
 
 @daily_multi_asset(
@@ -33,12 +50,14 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
             "Every parsable landing record of the day, as text, with _source_file, _source_line and "
             "_ingested_at; fields beyond the contract's (schema drift) are kept in _extra_columns, a JSON "
             "object, and reported.",
+            model=RawEvents,
         ),
         CLEAN_EVENTS: table_out(
             "clean",
             "Typed events, UTC timestamps, amount_usd for purchases; one row per event_id (the latest "
             "event_ts, ties to the last by source file and line).",
             model=CleanEvents,
+            lineage=CLEAN_LINEAGE,
         ),
         REJECTED_EVENTS: table_out(
             "clean",
@@ -53,6 +72,8 @@ RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejec
         REJECTED_EVENTS: {dg.AssetKey(RAW_EVENTS), dg.AssetKey("raw_fx_rates")},
     },
     check_specs=[
+        schema_check_spec(RAW_EVENTS, RawEvents),
+        landing_files_check_spec(RAW_EVENTS),
         schema_check_spec(CLEAN_EVENTS, CleanEvents),
         schema_check_spec(REJECTED_EVENTS, RejectedEvents),
         reconciliation_check_spec(CLEAN_EVENTS),
@@ -68,7 +89,7 @@ def events(
     warehouse: Warehouse,
     raw_fx_rates: dict[str, pl.LazyFrame],
 ):
-    models = {RAW_EVENTS: None, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
+    models = {RAW_EVENTS: RawEvents, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
     with WriteAuditPublish(context, warehouse, models) as wap:
         files_by_day = require_event_files(landing, context.partition_keys)
         ingested_at = ingestion_time()
@@ -118,5 +139,12 @@ def _events_day(
             partition=partition_key, asset=CLEAN_EVENTS, counts={"files": len(files), **counts.as_metadata()}
         ),
     )
-    frames = {RAW_EVENTS: raw_events_table(raw), CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
-    return frames, [reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts)], figures
+    raw_table = raw_events_table(raw)
+    evaluations = [
+        reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts),
+        landing_files_evaluation(
+            RAW_EVENTS, partition_key, file_accounting(landing_read.records_by_file, raw_table, unparsable)
+        ),
+    ]
+    frames = {RAW_EVENTS: raw_table, CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
+    return frames, evaluations, figures

@@ -9,7 +9,9 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
+from pipeline_assets.checks import schema_check_spec
 from pipeline_assets.resources import EVENTS, LandingFileChanged, LandingZone, Warehouse, day_prefix
+from pipeline_assets.schemas import RawFxRates
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
 from pipeline_assets.transforms.ingest import (
@@ -30,7 +32,11 @@ _READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="landing-reader"
 @dataclass(frozen=True)
 class LandingRead:
     parsed: list[ParsedFile]
-    landing_records: int  # counted from the bytes by other code than the parser's (reconciliation)
+    records_by_file: dict[str, int]  # counted from the bytes by other code than the parser's (reconciliation)
+
+    @property
+    def landing_records(self) -> int:
+        return sum(self.records_by_file.values())
 
 
 def read_landing_files(
@@ -40,7 +46,9 @@ def read_landing_files(
     read = list(_READERS.map(lambda file: _read_landing_file(landing, file), files))
     for file, (parsed, counted) in zip(files, read, strict=True):
         context.log.debug(f"{file.key}: {counted} records, {parsed.unparsable.height} unparsable")
-    return LandingRead([parsed for parsed, _ in read], sum(counted for _, counted in read))
+    return LandingRead(
+        [parsed for parsed, _ in read], {file.key: counted for file, (_, counted) in zip(files, read, strict=False)}
+    )
 
 
 def _read_landing_file(landing: LandingZone, file: StoredFile) -> tuple[ParsedFile, int]:
@@ -78,9 +86,12 @@ def ingestion_time() -> datetime:
 @daily_multi_asset(
     outs={
         "raw_fx_rates": table_out(
-            "raw", "The day's fx rates as landed (currency, usd_per_unit), with their source file and line."
+            "raw",
+            "The day's fx rates as landed (currency, usd_per_unit), with their source file and line.",
+            model=RawFxRates,
         )
     },
+    check_specs=[schema_check_spec("raw_fx_rates", RawFxRates)],
 )
 def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, warehouse: Warehouse):
     """``<landing>/fx_rates/date=D/*.csv``; a day without a file has no rates (only USD converts).
@@ -89,7 +100,7 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
     and line: a wrong rate would silently misstate revenue. A day without event files is not
     ready, so its rates are not published either.
     """
-    with WriteAuditPublish(context, warehouse, {"raw_fx_rates": None}) as wap:
+    with WriteAuditPublish(context, warehouse, {"raw_fx_rates": RawFxRates}) as wap:
         require_event_files(landing, context.partition_keys)
         ingested_at = ingestion_time()
         for partition_key in context.partition_keys:
