@@ -80,7 +80,9 @@ def test_a_range_run_records_the_new_checks_per_day_and_an_empty_report_file_fai
 
         rendered = reports.render_report
         monkeypatch.setattr(
-            reports, "render_report", lambda *a: replace(rendered(*a), files={**rendered(*a).files, "kpis.csv": b""})
+            reports,
+            "render_report",
+            lambda *a, **k: replace(rendered(*a, **k), files={**rendered(*a, **k).files, "kpis.csv": b""}),
         )
         broken = pipeline.run(DAYS[1])
         assert not broken.success

@@ -99,18 +99,11 @@ def test_the_landing_sensor_launches_a_run_that_publishes_a_new_day(prod):
 def test_a_backfill_launched_as_the_ui_does_is_run_by_the_daemon(prod):
     for day in BACKFILL_DAYS:
         land(prod, day)
-    first, last = BACKFILL_DAYS[0], BACKFILL_DAYS[-1]
     data = prod.graphql(
         """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
              __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }""",
-        # The range form: the partitionNames form is refused by Dagster 1.13.27's own check for
-        # every multi-asset that cannot be subset (``events``), though the subsets are the same.
-        params={
-            "partitionsByAssets": [
-                {"assetKey": {"path": [asset]}, "partitions": {"range": {"start": first, "end": last}}}
-                for asset in ALL_ASSETS
-            ]
-        },
+        # What the UI's dialog sends for days picked on the asset graph: names and a selection.
+        params={"partitionNames": BACKFILL_DAYS, "assetSelection": [{"path": [asset]} for asset in ALL_ASSETS]},
     )["launchPartitionBackfill"]
     assert data["__typename"] == "LaunchBackfillSuccess", data
     backfill_id = data["backfillId"]

@@ -32,6 +32,7 @@ from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
 from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
+ONE_LANDING_READ = (RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS)
 
 # Each clean column from the raw fields it is typed from; amounts in USD also need the day's rate.
 CLEAN_LINEAGE = column_lineage(
@@ -78,10 +79,12 @@ CLEAN_LINEAGE = column_lineage(
         schema_check_spec(REJECTED_EVENTS, RejectedEvents),
         reconciliation_check_spec(CLEAN_EVENTS),
     ],
-    # The three come from one landing read, so they are materialised together whatever a user
-    # selects: publishing clean_events alone from a newer read would leave it out of step with
-    # rejected_events (the UI adds the other two to a selection; a CLI selection of one is refused).
-    can_subset=False,
+    # The three come from one landing read, so they are published together or not at all:
+    # clean_events alone from a newer read would be out of step with rejected_events. A selection
+    # of fewer is refused when the step starts (`require_whole_read`). Not can_subset=False, which
+    # would say the same to Dagster: Dagster 1.13.27 then refuses every UI backfill of the graph
+    # ("Targeted subset must match ... non-subsettable multi-asset"; its check compares a root's
+    # subset and a child's with tuple.__ne__, which also compares a cached partition count).
 )
 def events(
     context: dg.AssetExecutionContext,
@@ -89,6 +92,7 @@ def events(
     warehouse: Warehouse,
     raw_fx_rates: dict[str, pl.LazyFrame],
 ):
+    require_whole_read(context)
     models = {RAW_EVENTS: RawEvents, CLEAN_EVENTS: CleanEvents, REJECTED_EVENTS: RejectedEvents}
     with WriteAuditPublish(context, warehouse, models) as wap:
         files_by_day = require_event_files(landing, context.partition_keys)
@@ -100,6 +104,18 @@ def events(
                 *_events_day(context, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at),
             )
         yield from wap.outputs()
+
+
+def require_whole_read(context: dg.AssetExecutionContext) -> None:
+    """Fail at once, before anything is read, unless the run selects all three tables."""
+    missing = [key for key in ONE_LANDING_READ if dg.AssetKey(key) not in context.selected_asset_keys]
+    if missing:
+        raise dg.Failure(
+            f"{', '.join(ONE_LANDING_READ)} come from one landing read and are published together: "
+            f"this run leaves out {', '.join(missing)}. Select all three (with their downstream assets "
+            "if they should follow).",
+            allow_retries=False,
+        )
 
 
 def _events_day(
