@@ -181,9 +181,14 @@ def demo_days(days: int, start: date | None, first_partition: date, today: date)
 
 
 def _demo(days: int, rows_per_day: int, start_day: date | None = None) -> int:
-    settings = PipelineSettings.from_env()
     today = datetime.now(UTC).date()
-    start, end = demo_days(days, start_day, date.fromisoformat(settings.start_date), today)
+    start, end = demo_days(days, start_day, date.fromisoformat(PipelineSettings.from_env().start_date), today)
+    # The demo's run starts the partitions at its first day unless PIPELINE_START_DATE says
+    # otherwise: the rolling windows of its first days (7 days, 14 for search themes) then count
+    # the days before as empty, as the contract says of days before the start, instead of failing
+    # for days nobody materialised. Set before the code location is imported, which fixes them.
+    os.environ.setdefault("PIPELINE_START_DATE", start.isoformat())
+    settings = PipelineSettings.from_env()
     print(f"1/3 generating {start}...{end}: {days} days x {rows_per_day:,} records into {settings.landing_url}",
           flush=True)  # fmt: skip
     _generate(start, days, rows_per_day, settings.landing_url)

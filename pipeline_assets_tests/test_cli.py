@@ -48,3 +48,26 @@ def test_the_demo_week_ends_yesterday_so_the_uis_default_views_show_it():
         demo_days(7, date(2023, 12, 31), first_partition, today)
     with pytest.raises(ValueError, match="not over yet"):
         demo_days(2, date(2026, 11, 21), first_partition, today)
+
+
+@pytest.mark.integration
+def test_the_demo_materialises_the_days_ending_yesterday_and_they_balance(tmp_path):
+    """The README's main command, as a new user runs it (no PIPELINE_START_DATE): every day of
+    the week ending yesterday published, the windows of its first days included."""
+    from datetime import UTC, datetime, timedelta
+
+    env = {key: value for key, value in os.environ.items() if key != "PIPELINE_START_DATE"}
+    env |= {
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "PIPELINE_LANDING_URL": str(tmp_path / "landing"),
+        "PIPELINE_WAREHOUSE_URL": str(tmp_path / "warehouse"),
+    }
+    command = [sys.executable, "-m", "pipeline_assets.cli", "demo", "--days", "3", "--rows-per-day", "300"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    days = [(yesterday - timedelta(days=n)).isoformat() for n in (2, 1, 0)]
+    for day in days:
+        assert f"| {day} | 300 |" in result.stdout and "False" not in result.stdout, result.stdout
+        for asset in ("rolling_revenue_7d", "search_themes", "daily_report"):
+            assert (tmp_path / "warehouse" / asset / f"date={day}").is_dir(), (asset, day)
