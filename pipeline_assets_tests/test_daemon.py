@@ -31,7 +31,7 @@ DAYS = [(START + timedelta(days=n)).isoformat() for n in range(4)]
 SENSOR_DAY, BACKFILL_DAYS, SCHEDULE_DAY = DAYS[0], DAYS[1:3], DAYS[3]
 ROWS_PER_DAY = 200
 RUN_TIMEOUT = 240
-ALL_ASSETS = [*TABLES, "daily_report"]
+ALL_ASSETS = [*TABLES, "search_queries", "search_query_embeddings", "search_index", "search_themes", "daily_report"]
 
 
 @pytest.fixture(scope="module")

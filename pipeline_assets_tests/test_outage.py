@@ -37,8 +37,8 @@ def _stop_server_before_writing(monkeypatch, module, function: str, server, rest
     """Stop the server once ``module.function`` has computed (and restart it ``restart_after`` s later)."""
     compute = getattr(module, function)
 
-    def compute_then_stop(*args):
-        result = compute(*args)
+    def compute_then_stop(*args, **kwargs):
+        result = compute(*args, **kwargs)
         if server.is_running:
             server.stop()
             if restart_after is not None:

@@ -21,6 +21,11 @@ from pipeline_assets.settings import REPO_ROOT
 from pipeline_assets_tests.cloud_servers import free_port
 
 # The data contract's lineage (/work/shared/spec/data-contract.md, "Asset keys"): each asset's inputs.
+# The data contract's assets (../shared/spec/data-contract.md), then the search group's (README).
+CONTRACT_ASSETS = (
+    "raw_events", "raw_fx_rates", "clean_events", "rejected_events",
+    "daily_user_metrics", "daily_event_summary", "rolling_revenue_7d", "daily_report",
+)  # fmt: skip
 CONTRACT_LINEAGE = {
     "raw_events": set(),
     "raw_fx_rates": set(),
@@ -29,8 +34,15 @@ CONTRACT_LINEAGE = {
     "daily_user_metrics": {"clean_events"},
     "daily_event_summary": {"clean_events"},
     "rolling_revenue_7d": {"daily_user_metrics"},
-    "daily_report": {"daily_user_metrics", "daily_event_summary", "rolling_revenue_7d"},
-}
+    "daily_report": {
+        "raw_events", "clean_events", "rejected_events", "daily_user_metrics", "daily_event_summary",
+        "rolling_revenue_7d", "search_themes",
+    },
+    "search_queries": {"clean_events"},
+    "search_query_embeddings": {"search_queries"},
+    "search_index": {"search_queries", "search_query_embeddings"},
+    "search_themes": {"search_queries", "search_query_embeddings"},
+}  # fmt: skip
 DAYS = 5
 ROWS_PER_DAY = 300
 READY_SECONDS = 600  # dagster dev is ready in 25 s on an idle 2-core machine; CI machines are not always idle
