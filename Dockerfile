@@ -45,7 +45,7 @@ COPY pyproject.toml workspace.yaml ./
 COPY deploy/ ./deploy/
 # The embedded default (SQLite under DAGSTER_HOME). A deployment mounts its own dagster.yaml over
 # it (compose: deploy/dagster.yaml; Helm: the chart's instance ConfigMap).
-COPY --chown=dagster:dagster instance/dagster.yaml /opt/dagster/home/dagster.yaml
+COPY --chown=dagster:dagster dagster.yaml /opt/dagster/home/dagster.yaml
 
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER ${APP_UID}:${APP_UID}

@@ -157,7 +157,7 @@ def dagster_cmd(*partition_args: str) -> list[str]:
 
 def dagster_env(landing: Path, warehouse: Path, home: Path, start: date = START) -> dict[str, str]:
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     return {
         "PIPELINE_LANDING_URL": str(landing),
         "PIPELINE_WAREHOUSE_URL": str(warehouse),

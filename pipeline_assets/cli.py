@@ -17,7 +17,7 @@ from pipeline_assets.settings import REPO_ROOT, PipelineSettings
 from pipeline_assets.storage import StorageError
 
 DEFAULT_DAGSTER_HOME = REPO_ROOT / ".dagster"
-INSTANCE_CONFIG = REPO_ROOT / "instance" / "dagster.yaml"
+INSTANCE_CONFIG = REPO_ROOT / "dagster.yaml"
 # `dagster dev` tells whoever runs it to use `dg dev` instead: noise for someone who ran
 # `pipeline-assets ui`, which chooses the command itself.
 _SUPERSEDED_NOTICE = "ignore:Function `dev_command` is superseded"
@@ -95,8 +95,9 @@ def _run(args: argparse.Namespace) -> int:
         return _query(args)
     if args.command == "search":
         return _search(args)
-    _use_project_instance()
-    os.chdir(REPO_ROOT)
+    # Started in DAGSTER_HOME, whose dagster.yaml is the instance's own: from the repo root, dagster
+    # dev would warn that the root dagster.yaml "will not be used". The module is named instead.
+    os.chdir(_use_project_instance())
     command = ui_command(args.host, args.port)
     os.execv(command[0], command)
     return 0  # unreachable
@@ -105,7 +106,8 @@ def _run(args: argparse.Namespace) -> int:
 def ui_command(host: str, port: int) -> list[str]:
     """``dagster dev`` of this environment (whether or not its ``bin`` is on PATH), bound to
     ``host`` alone: the UI can launch runs, so it is not served to the network unless asked."""
-    return [sys.executable, "-W", _SUPERSEDED_NOTICE, "-m", "dagster", "dev", "--host", host, "--port", str(port)]
+    return [sys.executable, "-W", _SUPERSEDED_NOTICE, "-m", "dagster", "dev", "-m", "pipeline_assets.definitions",
+            "--host", host, "--port", str(port)]  # fmt: skip
 
 
 def _generate(start: date, days: int, rows_per_day: int, out: str, seed: int = 7) -> dict:
@@ -156,7 +158,7 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _use_project_instance() -> str:
-    """DAGSTER_HOME if set, else ``.dagster`` in the repo, seeded with the repo's instance/dagster.yaml."""
+    """DAGSTER_HOME if set, else ``.dagster`` in the repo, seeded with the repo's dagster.yaml."""
     home = os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))
     os.makedirs(home, exist_ok=True)
     config = os.path.join(home, "dagster.yaml")

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipeline_assets.freshness import freshness_checks
 
-# One daily run at a time (instance/dagster.yaml limits this tag to 1): the sensor may request several days
+# One daily run at a time (dagster.yaml limits this tag to 1): the sensor may request several days
 # at once, and a day's rolling window reads the days before it, so they must land in order.
 SERIAL_TAG = {"pipeline/serial": "daily"}
 

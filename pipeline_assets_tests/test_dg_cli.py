@@ -20,7 +20,7 @@ DG = Path(sys.executable).parent / "dg"
 def _env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "home"
     home.mkdir()
-    shutil.copyfile(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     return {
         **os.environ,
         "DAGSTER_HOME": str(home),

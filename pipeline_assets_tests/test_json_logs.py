@@ -34,7 +34,7 @@ def instance_home(tmp_path, monkeypatch) -> Path:
     """A SQLite DAGSTER_HOME with the repository's instance file, and JSON logs chosen."""
     home = tmp_path / "dagster_home"
     home.mkdir()
-    shutil.copy(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     monkeypatch.setenv("PIPELINE_LOG_FORMAT", "json")
     return home
 

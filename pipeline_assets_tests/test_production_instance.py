@@ -129,9 +129,9 @@ def test_each_compute_log_variant_fits_the_production_instance(tmp_path, prod_en
 
 
 def test_the_local_instance_stays_sqlite_for_the_demo(tmp_path):
-    config = yaml.safe_load((REPO_ROOT / "instance" / "dagster.yaml").read_text())
+    config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
     assert "storage" not in config and "run_storage" not in config  # SQLite under $DAGSTER_HOME
-    instance_config(tmp_path, (REPO_ROOT / "instance" / "dagster.yaml").read_text())  # valid without any variable
+    instance_config(tmp_path, (REPO_ROOT / "dagster.yaml").read_text())  # valid without any variable
 
 
 def test_schedule_cron_defaults_to_one_in_the_morning_and_can_be_set(monkeypatch):

@@ -1,6 +1,6 @@
 """The project served as a user opens it: `dagster dev` (webserver + daemon) on 127.0.0.1.
 
-A temporary instance (the repo's instance/dagster.yaml: queued runs), landing zone and warehouse,
+A temporary instance (the repo's dagster.yaml: queued runs), landing zone and warehouse,
 with a few days of sample landing files ending yesterday (UTC) and the first partition on the
 first of them, so the UI's default views show every day and no window reads a day before them.
 """
@@ -89,7 +89,7 @@ def start(workdir: Path) -> tuple[subprocess.Popen, UiServer]:
     days = [(first + timedelta(days=i)).isoformat() for i in range(DAYS)]
     home, landing, warehouse = workdir / "home", workdir / "landing", workdir / "warehouse"
     home.mkdir(parents=True)
-    shutil.copyfile(REPO_ROOT / "instance" / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     generate(date.fromisoformat(days[0]), DAYS, ROWS_PER_DAY, str(landing))
 
     port, log = free_port(), workdir / "dagster-dev.log"

@@ -38,7 +38,7 @@ def test_runs_as_a_fixed_non_root_uid_owning_dagster_home():
     assert re.search(rf"chown -R \S+ [^\n]*{re.escape(home.rsplit('/', 1)[0])}", final), (
         "DAGSTER_HOME must belong to the runtime user"
     )
-    assert re.search(rf"COPY --chown=\S+ instance/dagster.yaml {re.escape(home)}/dagster.yaml", final), (
+    assert re.search(rf"COPY --chown=\S+ dagster.yaml {re.escape(home)}/dagster.yaml", final), (
         "the embedded default instance must be DAGSTER_HOME's dagster.yaml"
     )
 
