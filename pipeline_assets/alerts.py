@@ -2,6 +2,7 @@
 and to Slack (dagster-slack), each when its env vars are set (`alert_settings.py`)."""
 
 import os
+from dataclasses import asdict, fields
 
 import dagster as dg
 from dagster_slack import SlackResource
@@ -48,16 +49,14 @@ class EmailAlerts(dg.ConfigurableResource):
     user: str | None = None
     password: str | None = None  # given as EnvVar: the UI and the run config show its name only
 
+    @classmethod
+    def from_settings(cls, email: EmailSettings) -> "EmailAlerts":
+        password = dg.EnvVar(SMTP_PASSWORD) if email.user is not None else None
+        return cls(**asdict(email) | {"recipients": list(email.recipients), "password": password})
+
     def send(self, alert: FailureAlert) -> None:
-        settings = EmailSettings(
-            host=self.host,
-            port=self.port,
-            sender=self.sender,
-            recipients=tuple(self.recipients),
-            starttls=self.starttls,
-            user=self.user,
-        )
-        send_email(alert, settings, self.password)
+        settings = {field.name: getattr(self, field.name) for field in fields(EmailSettings)}
+        send_email(alert, EmailSettings(**settings | {"recipients": tuple(self.recipients)}), self.password)
 
 
 class FailureAlerts(dg.ConfigurableResource):
@@ -89,19 +88,8 @@ class FailureAlerts(dg.ConfigurableResource):
 def failure_alerts_from_env() -> FailureAlerts:
     """The channels the environment configures, secrets passed as EnvVar (never as values)."""
     settings = alert_settings(os.environ)
-    email = settings.email
     return FailureAlerts(
-        email=None
-        if email is None
-        else EmailAlerts(
-            host=email.host,
-            port=email.port,
-            sender=email.sender,
-            recipients=list(email.recipients),
-            starttls=email.starttls,
-            user=email.user,
-            password=dg.EnvVar(SMTP_PASSWORD) if email.user is not None else None,
-        ),
+        email=None if settings.email is None else EmailAlerts.from_settings(settings.email),
         slack=None
         if settings.slack_channel is None
         else SlackAlerts(token=dg.EnvVar(SLACK_TOKEN), channel=settings.slack_channel, api_url=settings.slack_api_url),

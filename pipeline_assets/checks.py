@@ -26,33 +26,32 @@ REPORT_ASSET = "daily_report"
 FAILING_ROWS_SAMPLE = 10
 
 
-def schema_check_spec(asset: str, model: TableModel) -> dg.AssetCheckSpec:
+def daily_check_spec(name: str, asset: str, description: str, *, blocking: bool = True) -> dg.AssetCheckSpec:
+    """A check evaluated per day of a run; blocking unless it only informs (freshness)."""
     return dg.AssetCheckSpec(
-        SCHEMA_CHECK,
-        asset=asset,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description=f"Every row of the partition satisfies the Pandera model {model.name}.",
+        name, asset=asset, blocking=blocking, partitions_def=daily_partitions, description=description
+    )
+
+
+def schema_check_spec(asset: str, model: TableModel) -> dg.AssetCheckSpec:
+    return daily_check_spec(
+        SCHEMA_CHECK, asset, f"Every row of the partition satisfies the Pandera model {model.name}."
     )
 
 
 def reconciliation_check_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+    return daily_check_spec(
         RECONCILIATION_CHECK,
-        asset=asset,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description="Landing records = clean_events rows + rejected_events rows + duplicate rows removed.",
+        asset,
+        "Landing records = clean_events rows + rejected_events rows + duplicate rows removed.",
     )
 
 
 def landing_files_check_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+    return daily_check_spec(
         LANDING_FILES_CHECK,
-        asset=asset,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description="Every landing file of the day is accounted for: its records (counted from its bytes) are "
+        asset,
+        "Every landing file of the day is accounted for: its records (counted from its bytes) are "
         "all in raw_events or, if unparsable, in rejected_events, and no record comes from an unlisted file.",
     )
 
@@ -67,7 +66,7 @@ def landing_files_evaluation(asset: str, partition_key: str, accounting: pl.Data
         "files_unaccounted": wrong.height,
         "by_file": dg.MetadataValue.md(markdown_table(wrong if wrong.height else accounting, limit=50, width=80)),
     }
-    return _evaluation(asset, LANDING_FILES_CHECK, partition_key, wrong.is_empty(), metadata)
+    return blocking_evaluation(asset, LANDING_FILES_CHECK, partition_key, wrong.is_empty(), metadata)
 
 
 def schema_evaluation(
@@ -98,14 +97,16 @@ def schema_evaluation(
                 else markdown_table(cases, FAILING_ROWS_SAMPLE)
             ),
         )
-    return _evaluation(asset, SCHEMA_CHECK, partition_key, passed, metadata)
+    return blocking_evaluation(asset, SCHEMA_CHECK, partition_key, passed, metadata)
 
 
 def reconciliation_evaluation(asset: str, partition_key: str, counts: Reconciliation) -> dg.AssetCheckEvaluation:
-    return _evaluation(asset, RECONCILIATION_CHECK, partition_key, counts.balanced, counts.as_metadata())
+    return blocking_evaluation(asset, RECONCILIATION_CHECK, partition_key, counts.balanced, counts.as_metadata())
 
 
-def _evaluation(asset: str, check: str, partition_key: str, passed: bool, metadata: dict) -> dg.AssetCheckEvaluation:
+def blocking_evaluation(
+    asset: str, check: str, partition_key: str, passed: bool, metadata: dict
+) -> dg.AssetCheckEvaluation:
     return dg.AssetCheckEvaluation(
         asset_key=dg.AssetKey(asset),
         check_name=check,
@@ -157,18 +158,9 @@ def check_results(
             yield evaluation
 
 
-def check_outputs(context: dg.AssetExecutionContext) -> Iterator[dg.Output]:
+def check_outputs(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> Iterator[dg.Output]:
     """Each check has an op output that gates downstream steps. AssetCheckResult fills it in a
     one-day run; after per-partition evaluations we fill it the same way Dagster does."""
-    if context.has_partition_key:
-        return
-    for output_name, spec in context.assets_def.check_specs_by_output_name.items():
-        if spec.key in context.selected_asset_check_keys:
-            yield dg.Output(None, output_name=output_name)
-
-
-def check_op_outputs(context: dg.AssetCheckExecutionContext) -> Iterator[dg.Output]:
-    """`check_outputs` for a step of asset checks alone (no asset), after per-partition evaluations."""
     if context.has_partition_key:
         return
     for output_name, spec in context.op_execution_context.assets_def.check_specs_by_output_name.items():
@@ -200,4 +192,4 @@ def report_files_evaluation(
         ),
         "problems": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems) or "(none)"),
     }
-    return _evaluation(REPORT_ASSET, REPORT_FILES_CHECK, partition_key, not problems, metadata)
+    return blocking_evaluation(REPORT_ASSET, REPORT_FILES_CHECK, partition_key, not problems, metadata)

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
-from pipeline_assets.checks import check_op_outputs, check_results
+from pipeline_assets.checks import check_outputs, check_results, daily_check_spec
 from pipeline_assets.partitions import daily_partitions
 
 FRESHNESS_CHECK = "freshness"
@@ -92,12 +92,12 @@ def evaluation(instance: dg.DagsterInstance, asset: str, day: str, now: datetime
 
 
 def _spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+    return daily_check_spec(
         FRESHNESS_CHECK,
-        asset=asset,
-        partitions_def=daily_partitions,
-        description=f"Each day's partition is materialised by {freshness_hour():02d}:00 UTC the next day "
+        asset,
+        f"Each day's partition is materialised by {freshness_hour():02d}:00 UTC the next day "
         f"({FRESHNESS_HOUR_ENV}); evaluated per partition by freshness_sensor under the daemon.",
+        blocking=False,
     )
 
 
@@ -111,7 +111,7 @@ def freshness_checks(context: dg.AssetCheckExecutionContext):
         for day in context.partition_keys
     ]
     yield from check_results(context, evaluations)
-    yield from check_op_outputs(context)
+    yield from check_outputs(context)
 
 
 def pending(cursor: Mapping[str, list[str]], asset: str, days: Iterable[date]) -> list[str]:

@@ -6,7 +6,6 @@ code server, are in its group), stopped by group at the end."""
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import psycopg2
 
 from pipeline_assets.settings import REPO_ROOT
 from pipeline_assets_tests.cloud_servers import free_port
+from pipeline_assets_tests.processes import stop_group
 
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 LOCATION = "pipeline_assets"
@@ -148,24 +148,6 @@ def _location_loaded(target: Deployment) -> bool:
         return False
     entries = data["workspaceOrError"]["locationEntries"]
     return bool(entries) and all(entry["loadStatus"] == "LOADED" for entry in entries)
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    """SIGTERM the process group, then SIGKILL what is left of it."""
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            continue
-        try:  # the leader is gone; its run workers may not be
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        return
 
 
 def wait_for(condition, timeout: float, target: Deployment, what: str, interval: float = 1.0):

@@ -1,8 +1,10 @@
-"""Range runs in real processes of their own, for the tests that kill or race them."""
+"""Processes the tests start in groups of their own (range runs they kill or race, UIs, daemons),
+and how they stop them."""
 
 import hashlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -70,3 +72,21 @@ def content_hashes(store: Store) -> dict[tuple[str, str], str]:
             rows = store.scan_parquet([files[0].key]).collect().drop(PER_RUN, strict=False)
             hashes[asset, day] = hashlib.sha256(rows.write_csv().encode()).hexdigest()
     return hashes
+
+
+def stop_group(process: subprocess.Popen, first: int = signal.SIGTERM, grace: float = 15) -> None:
+    """Send ``first`` to the process group, then SIGKILL what is left of it (run workers included)."""
+    for sig, wait in ((first, grace), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        try:  # the leader is gone; its run workers may not be
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return

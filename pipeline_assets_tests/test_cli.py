@@ -1,7 +1,6 @@
 """The command line: what it serves and where."""
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -10,6 +9,7 @@ import pytest
 
 from pipeline_assets_tests.cloud_servers import free_port, port_is_open
 from pipeline_assets_tests.net import listening_addresses
+from pipeline_assets_tests.processes import stop_group
 
 
 @pytest.mark.integration
@@ -29,11 +29,7 @@ def test_the_ui_listens_on_this_machine_only_by_default_and_starts_without_warni
         # Neither "dagster.yaml ... will not be used" nor "use dg dev instead": both would mislead.
         assert "Warning" not in started and "WARNING" not in started, started
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process)
 
 
 def test_the_demo_week_ends_yesterday_so_the_uis_default_views_show_it():

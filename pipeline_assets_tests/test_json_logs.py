@@ -5,7 +5,6 @@ import json
 import os
 import queue
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ import pytest
 from pipeline_assets.generator import generate
 from pipeline_assets.settings import REPO_ROOT, PipelineSettings
 from pipeline_assets_tests.alert_servers import free_port
-from pipeline_assets_tests.processes import start_run
+from pipeline_assets_tests.processes import start_run, stop_group
 
 pytestmark = pytest.mark.integration
 
@@ -115,12 +114,7 @@ def _started(command: list[str], env: dict) -> Iterator["queue.Queue[str | None]
     try:
         yield lines
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        stop_group(process)
 
 
 def _read_until(lines: "queue.Queue[str | None]", text: str, timeout: float) -> list[str]:

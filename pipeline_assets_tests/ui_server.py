@@ -19,6 +19,7 @@ from pathlib import Path
 from pipeline_assets.cli import ui_command
 from pipeline_assets.settings import REPO_ROOT
 from pipeline_assets_tests.cloud_servers import free_port
+from pipeline_assets_tests.processes import stop_group
 
 # The data contract's lineage (/work/shared/spec/data-contract.md, "Asset keys"): each asset's inputs.
 # The data contract's assets (../shared/spec/data-contract.md), then the search group's (README).
@@ -131,12 +132,4 @@ def _wait_until_loaded(process: subprocess.Popen, server: UiServer) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGINT, 30), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    stop_group(process, signal.SIGINT, grace=30)  # dagster dev shuts its children down on SIGINT

@@ -9,7 +9,7 @@ import dagster as dg
 from pipeline_assets.checks import (
     REPORT_ASSET,
     REPORT_FILES_CHECK,
-    check_op_outputs,
+    check_outputs,
     record_evaluations,
     report_files_evaluation,
 )
@@ -34,4 +34,4 @@ def daily_report_files(context: dg.AssetCheckExecutionContext, warehouse: Wareho
         evaluations.append(report_files_evaluation(key, files, page))
     # One result per day, and the step fails (so the run fails) when any day's files are wrong.
     yield from record_evaluations(context, evaluations)
-    yield from check_op_outputs(context)
+    yield from check_outputs(context)

@@ -5,7 +5,7 @@ length, are in the table's Pandera model)."""
 import dagster as dg
 import polars as pl
 
-from pipeline_assets.partitions import daily_partitions
+from pipeline_assets.checks import blocking_evaluation, daily_check_spec
 from pipeline_assets.search.embedders import vector_problems
 
 EMBEDDED_ONCE_CHECK = "every_query_embedded_once"
@@ -13,12 +13,10 @@ SAMPLE = 5
 
 
 def embedded_once_spec(asset: str) -> dg.AssetCheckSpec:
-    return dg.AssetCheckSpec(
+    return daily_check_spec(
         EMBEDDED_ONCE_CHECK,
-        asset=asset,
-        blocking=True,
-        partitions_def=daily_partitions,
-        description="Each query of the day's search_queries has exactly one embedding, all from one model, "
+        asset,
+        "Each query of the day's search_queries has exactly one embedding, all from one model, "
         "of the model's dimension, finite and of unit length.",
     )
 
@@ -58,11 +56,4 @@ def embedded_once_evaluation(
     metadata = {"queries": queries.height, "embeddings": embeddings.height, "dimension": dimension}
     if problems:
         metadata.update(failures=len(problems), problems=dg.MetadataValue.md("\n".join(f"- {p}" for p in problems)))
-    return dg.AssetCheckEvaluation(
-        asset_key=dg.AssetKey(asset),
-        check_name=EMBEDDED_ONCE_CHECK,
-        passed=not problems,
-        partition=partition_key,
-        blocking=True,
-        metadata=metadata,
-    )
+    return blocking_evaluation(asset, EMBEDDED_ONCE_CHECK, partition_key, not problems, metadata)
