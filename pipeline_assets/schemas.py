@@ -49,12 +49,27 @@ class TableModel:
 
     def validate(self, frame: pl.DataFrame, lazy: bool = False) -> pl.DataFrame:
         """Pandera's validation of every row; raises pandera's SchemaError(s)."""
-        return _pandera_schema(self).validate(frame, lazy=lazy)
+        return _pandera_schema(self, WHOLE).validate(frame, lazy=lazy)
+
+    def validate_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Every rule but uniqueness (columns, types, values, row rules): each row can be checked
+        alone, so a table can be validated a batch at a time. Raises pandera's SchemaErrors."""
+        return _pandera_schema(self, ROW_RULES).validate(frame, lazy=True)
+
+    @property
+    def uniqueness_rules(self) -> tuple[tuple[str, ...], ...]:
+        """Each set of columns whose values must not repeat: a unique column alone, and `unique`."""
+        return tuple((c.name,) for c in self.columns if c.unique) + ((self.unique,) if self.unique else ())
+
+
+WHOLE, ROW_RULES = "whole", "row rules"
 
 
 @functools.cache
-def _pandera_schema(model: TableModel):
+def _pandera_schema(model: TableModel, part: str):
     import pandera.polars as pa
+
+    uniqueness = part == WHOLE
 
     def checks(column: Column) -> list:
         return [
@@ -64,14 +79,16 @@ def _pandera_schema(model: TableModel):
 
     return pa.DataFrameSchema(
         {
-            c.name: pa.Column(c.dtype, checks(c), nullable=c.nullable, unique=c.unique, description=c.description)
+            c.name: pa.Column(
+                c.dtype, checks(c), nullable=c.nullable, unique=c.unique and uniqueness, description=c.description
+            )
             for c in model.columns
         },
         checks=[
             pa.Check(lambda data, rule=rule: data.lazyframe.select(rule.holds), error=rule.error)
             for rule in model.rules
         ],
-        unique=list(model.unique) or None,
+        unique=(list(model.unique) or None) if uniqueness else None,
         strict=True,  # an unexpected or missing column is a failure, not a surprise downstream
         ordered=False,
         name=model.name,

@@ -1,9 +1,11 @@
 """The checks an analyst relies on: every landing file accounted for, the report's files present."""
 
+from datetime import UTC, date, datetime
+
 import polars as pl
 import pytest
 
-from pipeline_assets.checks import report_files_problems
+from pipeline_assets.checks import report_files_problems, schema_evaluation
 from pipeline_assets.schemas import RawFxRates
 from pipeline_assets.transforms.file_accounting import file_accounting, unaccounted
 
@@ -89,3 +91,63 @@ def test_a_range_run_records_the_new_checks_per_day_and_an_empty_report_file_fai
         failed = [e for e in broken.get_asset_check_evaluations() if not e.passed]
         assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [("daily_report", "report_files")]
         assert "kpis.csv is empty" in failed[0].metadata["problems"].value
+
+
+def _rates(currencies: list[str], rates: list[float]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "date": [date(2024, 1, 1)] * len(currencies),
+            "currency": currencies,
+            "usd_per_unit": rates,
+            "_source_file": ["fx.csv"] * len(currencies),
+            "_source_line": list(range(2, 2 + len(currencies))),
+            "_ingested_at": [datetime(2024, 1, 2, tzinfo=UTC)] * len(currencies),
+        },
+        schema_overrides={"_ingested_at": pl.Datetime("us", "UTC")},
+    )
+
+
+def _failures(evaluation) -> dict[tuple[str, str], int]:
+    table = evaluation.metadata["failures_by_check"].value
+    rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
+    return {(column.strip(), check.strip()): int(count) for column, check, count in rows}
+
+
+@pytest.fixture
+def batches_of_two(monkeypatch):
+    monkeypatch.setattr("pipeline_assets.checks.AUDIT_BATCH_ROWS", 2)
+
+
+def _whole_pass_failures(frame: pl.DataFrame) -> dict[tuple[str, str], int]:
+    """What Pandera finds validating the whole table at once, counted as the audit counts."""
+    from pandera.errors import SchemaErrors
+
+    with pytest.raises(SchemaErrors) as errors:
+        RawFxRates.validate(frame, lazy=True)
+    cases = errors.value.failure_cases.group_by(pl.col("column").fill_null("<table>"), "check").len()
+    return {(column, check): count for column, check, count in cases.iter_rows()}
+
+
+def test_a_batched_audit_finds_what_a_whole_one_does(batches_of_two):
+    """Rows checked two at a time: a repeat across batches, a bad value in a later batch (named
+    by its row in the table) and a table-wide fault counted once, not once a batch."""
+    frame = _rates(["EUR", "GBP", "JPY", "EUR", "CHF"], [1.1, 1.3, 0.007, 1.1, -1.0])
+    evaluation = schema_evaluation("raw_fx_rates", RawFxRates, frame.lazy(), "2024-01-01")
+    assert not evaluation.passed and evaluation.metadata["rows_checked"].value == 5
+    assert _failures(evaluation) == {("currency", "field_uniqueness"): 2, ("usd_per_unit", "greater_than(0)"): 1}
+    assert _failures(evaluation) == _whole_pass_failures(frame)
+    assert "CHF" in evaluation.metadata["failing_rows_sample"].value
+
+    good = _rates(["EUR", "GBP", "JPY", "CHF", "SEK"], [1.1, 1.3, 0.007, 1.2, 0.1])
+    wrong_type = good.with_columns(pl.col("usd_per_unit").cast(pl.String))
+    evaluation = schema_evaluation("raw_fx_rates", RawFxRates, wrong_type.lazy(), "2024-01-01")
+    assert ("usd_per_unit", "dtype('Float64')") in _failures(evaluation)
+    assert _failures(evaluation) == _whole_pass_failures(wrong_type)
+
+
+def test_a_clean_table_passes_in_batches_and_an_empty_one_is_still_checked(batches_of_two):
+    good = _rates(["EUR", "GBP", "JPY", "CHF"], [1.1, 1.3, 0.007, 1.2])
+    assert schema_evaluation("raw_fx_rates", RawFxRates, good.lazy(), "2024-01-01").passed
+    assert schema_evaluation("raw_fx_rates", RawFxRates, good.head(0).lazy(), "2024-01-01").passed
+    no_column = good.head(0).drop("usd_per_unit").lazy()
+    assert not schema_evaluation("raw_fx_rates", RawFxRates, no_column, "2024-01-01").passed

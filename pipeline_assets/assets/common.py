@@ -106,6 +106,7 @@ class WriteAuditPublish:
         self.staging = RunStaging(warehouse.store, context.run.run_id)
         self.leases = _day_leases(context, warehouse)
         self.staged: dict[str, list[StagedPartition]] = {asset: [] for asset in self.models}
+        self._evaluations: list[dg.AssetCheckEvaluation] = []  # the current day's audits
 
     def __enter__(self) -> "WriteAuditPublish":
         self.leases.acquire(self.context.partition_keys)  # before anything is read
@@ -127,6 +128,36 @@ class WriteAuditPublish:
         if replacement is not None:
             raise replacement from None
 
+    def stage(self, partition_key: str, tables: dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:
+        """Stage a day of each table in ``tables``, audit it from staging and record its metadata.
+
+        Takes each table out of ``tables`` as it goes, so that nothing holds a table once it is
+        staged (the audit reads the staged file): give it the only references. Returns the staged
+        rows of each, for a table computed from one of them (cleaning reads raw_events back).
+        `day` stages the day's other tables and records the day's verdicts."""
+        scans = {}
+        for asset, model in self.models.items():
+            if asset not in tables:
+                continue
+            staged = self.staging.stage(asset, partition_key, tables.pop(asset))
+            self.staged[asset].append(staged)
+            # The staged file is what gets published, so it is what is audited, a batch at a time.
+            scan = scans[asset] = self.staging.scan(staged)
+            key = dg.AssetKey(asset)
+            if model is not None and dg.AssetCheckKey(key, SCHEMA_CHECK) in self.context.selected_asset_check_keys:
+                self._evaluations.append(schema_evaluation(asset, model, scan, partition_key))
+            metadata = partition_metadata(
+                scan.head(PREVIEW_ROWS).collect(),
+                staged,
+                self.staging.store.uri(staged.published_key),
+                self.context.assets_def.metadata_by_key[key],
+            )
+            self.context.add_asset_metadata(metadata, asset_key=key, partition_key=partition_key)
+            # Or a range run's resident memory would creep up by the day, and the next table's
+            # read-back would sit on top of this one's freed but kept blocks.
+            return_freed_memory()
+        return scans
+
     def day(
         self,
         partition_key: str,
@@ -134,34 +165,21 @@ class WriteAuditPublish:
         extra_evaluations: Sequence[dg.AssetCheckEvaluation] = (),
         figures: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:
-        """Stage, then audit from staging, one day of every selected table; fail on a failed check."""
-        selected_checks = self.context.selected_asset_check_keys
-        evaluations = []
-        # Each table is let go once staged (the audit reads the staged file), so a day's raw
-        # records are freed before its clean table is read back and audited.
+        """Stage, then audit from staging, the day of every selected table not yet `stage`d;
+        record every verdict of the day and fail on a failed check. ``figures`` are the day's
+        own (counts, totals), shown on each table's partition."""
         pending = dict(frames)
-        del frames
-        for asset, model in self.models.items():
-            staged = self.staging.stage(asset, partition_key, pending.pop(asset))
-            self.staged[asset].append(staged)
-            audit = model is not None and dg.AssetCheckKey(dg.AssetKey(asset), SCHEMA_CHECK) in selected_checks
-            # The staged file is what gets published, so it is what is audited; a table without a
-            # model is read back only as far as its preview.
-            scan = self.staging.scan(staged)
-            audited = scan.collect() if audit else scan.head(PREVIEW_ROWS).collect()
-            if audit:
-                evaluations.append(schema_evaluation(asset, model, audited, partition_key))
-            key = dg.AssetKey(asset)
-            metadata = partition_metadata(
-                audited,
-                staged,
-                self.staging.store.uri(staged.published_key),
-                self.context.assets_def.metadata_by_key[key],
-            )
-            self.context.add_asset_metadata({**metadata, **(figures or {})}, asset_key=key, partition_key=partition_key)
-            del audited
-        return_freed_memory()  # or a range run's resident memory would creep up by the day
-        yield from record_evaluations(self.context, [*evaluations, *extra_evaluations])
+        del frames  # the caller passes its tables without keeping them: see `stage`
+        self.stage(partition_key, pending)
+        for asset in self.models:
+            if not any(staged.partition_key == partition_key for staged in self.staged[asset][-1:]):
+                raise ValueError(f"{asset} has no table for {partition_key}")  # the asset's code is wrong
+            if figures:
+                self.context.add_asset_metadata(
+                    dict(figures), asset_key=dg.AssetKey(asset), partition_key=partition_key
+                )
+        evaluations, self._evaluations = [*self._evaluations, *extra_evaluations], []
+        yield from record_evaluations(self.context, evaluations)
 
     def outputs(self) -> Iterator[dg.Output]:
         yield from check_outputs(self.context)

@@ -7,6 +7,7 @@ a second time. The three remain separate assets (raw group, clean group) with li
 raw_events -> clean_events / rejected_events.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import dagster as dg
@@ -29,7 +30,7 @@ from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
 from pipeline_assets.transforms.file_accounting import file_accounting
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
-from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records
+from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records, raw_records_from_table
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
 ONE_LANDING_READ = (RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS)
@@ -101,7 +102,7 @@ def events(
             # Passed on without a name here, so that nothing holds a day once it is staged.
             yield from wap.day(
                 partition_key,
-                *_events_day(context, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at),
+                *_events_day(context, wap, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at),
             )
         yield from wap.outputs()
 
@@ -118,34 +119,69 @@ def require_whole_read(context: dg.AssetExecutionContext) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _StagedRaw:
+    """A day's raw layer once ``raw_events`` is staged: what cleaning and the checks still need."""
+
+    records: pl.LazyFrame  # `raw_records` read back from staging
+    unparsable: pl.DataFrame
+    records_by_file: dict[str, int]  # counted from the landing bytes
+    accounting: pl.DataFrame
+    extra: list[str]
+
+
+def _stage_raw(
+    context: dg.AssetExecutionContext,
+    wap: WriteAuditPublish,
+    landing: LandingZone,
+    files: list[StoredFile],
+    partition_key: str,
+    ingested_at: datetime,
+) -> _StagedRaw:
+    """Parse the day's files and stage ``raw_events``. The parsed records are freed on return:
+    cleaning reads them back from staging, compact, rather than keep the parser's buffers (about
+    four times their Parquet-decoded size) alive while the clean table is built."""
+    landing_read = read_landing_files(context, landing, files)
+    records_by_file, parsed = landing_read.records_by_file, landing_read.parsed
+    del landing_read
+    raw = raw_records(parsed, date.fromisoformat(partition_key), ingested_at)
+    unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
+    del parsed
+    extra = extra_columns(raw.columns)
+    accounting = file_accounting(records_by_file, raw, unparsable)
+    tables = {RAW_EVENTS: raw_events_table(raw)}
+    del raw
+    staged = wap.stage(partition_key, tables)[RAW_EVENTS]
+    return _StagedRaw(raw_records_from_table(staged, extra), unparsable, records_by_file, accounting, extra)
+
+
 def _events_day(
     context: dg.AssetExecutionContext,
+    wap: WriteAuditPublish,
     landing: LandingZone,
     files: list[StoredFile],
     partition_key: str,
     fx_rates: pl.LazyFrame,
     ingested_at: datetime,
 ) -> tuple[dict[str, pl.DataFrame], list[dg.AssetCheckEvaluation], dict]:
-    """One day's three tables, its reconciliation and its figures."""
-    day = date.fromisoformat(partition_key)
-    landing_read = read_landing_files(context, landing, files)
-    parsed = landing_read.parsed
-    raw = raw_records(parsed, day, ingested_at)
-    unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
-    result = clean_day(raw.lazy(), unparsable.lazy(), fx_rates, day)
+    """One day's clean and rejected tables (``raw_events`` is staged on the way), its
+    reconciliation and its figures."""
+    raw = _stage_raw(context, wap, landing, files, partition_key, ingested_at)
+    result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
     counts = Reconciliation(
-        landing_records=landing_read.landing_records,
+        landing_records=sum(raw.records_by_file.values()),
         clean_rows=result.clean.height,
         rejected_rows=result.rejected.height,
         duplicates_removed=result.duplicates_removed,
     )
-    extra = extra_columns(raw.columns)
-    if extra:
-        context.log.warning(f"{partition_key}: schema drift, extra columns kept in raw_events._extra_columns: {extra}")
+    if raw.extra:
+        context.log.warning(
+            f"{partition_key}: schema drift, extra columns kept in raw_events._extra_columns: {raw.extra}"
+        )
     figures = {
         "files": len(files),
         **counts.as_metadata(),
-        "extra_columns": ", ".join(extra),
+        "extra_columns": ", ".join(raw.extra),
         "revenue_usd": float(result.clean["amount_usd"].sum() or 0.0),
     }
     context.log.info(
@@ -155,12 +191,8 @@ def _events_day(
             partition=partition_key, asset=CLEAN_EVENTS, counts={"files": len(files), **counts.as_metadata()}
         ),
     )
-    raw_table = raw_events_table(raw)
     evaluations = [
         reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts),
-        landing_files_evaluation(
-            RAW_EVENTS, partition_key, file_accounting(landing_read.records_by_file, raw_table, unparsable)
-        ),
+        landing_files_evaluation(RAW_EVENTS, partition_key, raw.accounting),
     ]
-    frames = {RAW_EVENTS: raw_table, CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}
-    return frames, evaluations, figures
+    return {CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}, evaluations, figures

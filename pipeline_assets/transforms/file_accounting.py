@@ -26,8 +26,7 @@ def file_accounting(landing_records: Mapping[str, int], raw: pl.DataFrame, unpar
         {SOURCE_FILE: list(landing_records), "landing_records": list(landing_records.values())},
         schema={SOURCE_FILE: pl.String, "landing_records": pl.Int64},
     )
-    raw_rows = raw.group_by(SOURCE_FILE).agg(pl.len().cast(pl.Int64).alias("raw_rows"))
-    unparsable_rows = unparsable.group_by(SOURCE_FILE).agg(pl.len().cast(pl.Int64).alias("unparsable_rows"))
+    raw_rows, unparsable_rows = _rows_by_file(raw, "raw_rows"), _rows_by_file(unparsable, "unparsable_rows")
     return (
         listed.join(raw_rows, on=SOURCE_FILE, how="full", coalesce=True)
         .join(unparsable_rows, on=SOURCE_FILE, how="full", coalesce=True)
@@ -35,6 +34,13 @@ def file_accounting(landing_records: Mapping[str, int], raw: pl.DataFrame, unpar
         .with_columns(pl.col("raw_rows", "unparsable_rows").fill_null(0))
         .sort(SOURCE_FILE)
     )
+
+
+def _rows_by_file(table: pl.DataFrame, name: str) -> pl.DataFrame:
+    """Rows per source file, counted over runs of equal names: a day's rows come file by file,
+    and grouping a million names in a hash table held 150 MiB at the day's memory peak."""
+    runs = table.select(pl.col(SOURCE_FILE).rle()).unnest(SOURCE_FILE)
+    return runs.group_by(pl.col("value").alias(SOURCE_FILE)).agg(pl.col("len").sum().cast(pl.Int64).alias(name))
 
 
 def unaccounted(accounting: pl.DataFrame) -> pl.DataFrame:

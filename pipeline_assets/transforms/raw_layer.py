@@ -56,3 +56,13 @@ def raw_events_table(records: pl.DataFrame) -> pl.DataFrame:
         carried = pl.any_horizontal(pl.col(extras).is_not_null())
         packed = pl.when(carried).then(pl.struct(extras).struct.json_encode())
     return records.select("date", *EVENT_COLUMNS, packed.alias(EXTRA_COLUMNS), SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
+
+
+def raw_records_from_table(table: pl.LazyFrame, extras: list[str]) -> pl.LazyFrame:
+    """`raw_records` again from ``raw_events`` as staged: the drifted fields ``extras`` unpacked
+    from ``_extra_columns`` into columns of their own (null where the record had none)."""
+    if not extras:
+        return table.drop(EXTRA_COLUMNS)
+    fields = pl.Struct(dict.fromkeys(extras, pl.String))
+    unpacked = pl.col(EXTRA_COLUMNS).str.json_decode(fields).struct.unnest()
+    return table.select("date", *EVENT_COLUMNS, unpacked, SOURCE_FILE, SOURCE_LINE, INGESTED_AT)

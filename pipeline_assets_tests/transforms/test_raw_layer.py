@@ -5,7 +5,14 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from pipeline_assets.transforms.ingest import parse_content
-from pipeline_assets.transforms.raw_layer import EXTRA_COLUMNS, RAW_EVENTS_COLUMNS, raw_events_table, raw_records
+from pipeline_assets.transforms.raw_layer import (
+    EXTRA_COLUMNS,
+    RAW_EVENTS_COLUMNS,
+    extra_columns,
+    raw_events_table,
+    raw_records,
+    raw_records_from_table,
+)
 
 DAY, AT = date(2024, 3, 1), datetime(2024, 3, 2, 1, 0, tzinfo=UTC)
 HEADER = "event_id,user_id,session_id,event_type,event_ts,amount,currency,country,device,metadata"
@@ -45,3 +52,15 @@ def test_a_json_key_null_on_every_line_is_text_not_typeless():
     raw = _raw(("a.jsonl", '{"event_id": "e1", "country": null}\n{"event_id": "e2", "country": null}\n'))
     assert raw.schema["country"] == pl.String
     assert raw_events_table(raw).schema == pl.Schema(RAW_EVENTS_COLUMNS)
+
+
+def test_cleaning_reads_back_from_the_staged_table_exactly_what_was_parsed():
+    raw = _raw(
+        ("a.csv", f'{HEADER},campaign\ne1,1,s,view,2024-03-01T00:00:00Z,,,,,"{{""q"": 1}}",spring\n'),
+        ("b.jsonl", '{"event_id": "e2", "browser": "fire\\"fox\\u00e9"}\n{"event_id": "e3", "campaign": ""}\n'),
+        ("c.csv", f"{HEADER}\ne4,1,s,view,2024-03-01T00:00:00Z,,,,,\n"),
+    )
+    staged = raw_events_table(raw).lazy()
+    assert raw_records_from_table(staged, extra_columns(raw.columns)).collect().equals(raw)
+    plain = _raw(("c.csv", f"{HEADER}\ne4,1,s,view,2024-03-01T00:00:00Z,,,,,\n"))
+    assert raw_records_from_table(raw_events_table(plain).lazy(), []).collect().equals(plain)
