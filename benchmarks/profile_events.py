@@ -4,8 +4,8 @@ python benchmarks/profile_events.py --landing L --day 2024-01-01 [--repeat 3] [-
 
 Times (wall and this process's CPU) each part the `events` asset runs for a day, one after
 another and single-threaded (the asset parses the day's files in three threads): reading,
-parsing and counting each landing file, building raw_events, `clean_day`, writing the three
-staged Parquet files, and the Pandera audits of clean_events and rejected_events read back.
+parsing and counting each landing file, building raw_events, writing and auditing it, `clean_day`
+on it read back (as the step does), writing clean and rejected, and their audits read back.
 Not a benchmark of the whole graph (that is `run.py --day`); a tool for finding what to change.
 """
 
@@ -18,12 +18,13 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline_assets.assets.events import raw_frame
-from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.checks import schema_evaluation
+from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
 from pipeline_assets.storage import Store
 from pipeline_assets.transforms.clean import clean_day
 from pipeline_assets.transforms.ingest import decompressed, parse_content
 from pipeline_assets.transforms.landing_count import count_records
+from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records, raw_records_from_table
 
 
 def timed(label: str, results: dict[str, list[tuple[float, float]]], work, *args, **kwargs):
@@ -44,16 +45,23 @@ def one_day(landing: Path, day: str, out: Path, results: dict) -> None:
         timed(f"count {path.name}", results, count_records, path.name, content)
         del content
     the_day = date.fromisoformat(day)
-    raw = timed("raw_frame", results, raw_frame, parsed, the_day, datetime.now(UTC))
+    raw = timed("raw_records", results, raw_records, parsed, the_day, datetime.now(UTC))
     unparsable = pl.concat([p.unparsable for p in parsed])
     del parsed
-    result = timed("clean_day", results, clean_day, raw.lazy(), unparsable.lazy(), fx, the_day)
+    extra = extra_columns(raw.columns)
     store = Store(str(out))
-    for name, frame in (("raw", raw), ("clean", result.clean), ("rejected", result.rejected)):
-        timed(f"write {name}", results, store.write_parquet, f"{name}.parquet", frame)
+    timed("write raw", results, store.write_parquet, "raw.parquet", raw_events_table(raw).drop("date"))
+    del raw  # as in the step: cleaning reads the staged raw_events back
+    staged_raw = pl.scan_parquet(out / "raw.parquet").select(pl.lit(the_day).alias("date"), pl.all())
+    timed("audit raw", results, schema_evaluation, "raw_events", RawEvents, staged_raw, day)
+    records = raw_records_from_table(staged_raw, extra)
+    result = timed("clean_day", results, clean_day, records, unparsable.lazy(), fx, the_day)
+    for name, frame in (("clean", result.clean), ("rejected", result.rejected)):
+        timed(f"write {name}", results, store.write_parquet, f"{name}.parquet", frame.drop("date"))
+    del result
     for name, model in (("clean", CleanEvents), ("rejected", RejectedEvents)):
-        frame = timed(f"read back {name}", results, pl.read_parquet, out / f"{name}.parquet")
-        timed(f"audit {name}", results, model.validate, frame, lazy=True)
+        staged = pl.scan_parquet(out / f"{name}.parquet").select(pl.lit(the_day).alias("date"), pl.all())
+        timed(f"audit {name}", results, schema_evaluation, name, model, staged, day)
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from pipeline_assets.transforms.ingest import parse_landing_file
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RATIO_LINES = (
     "ratio a/b execution (project / polars floor): ",
+    "ratio a+/b execution (whole graph / polars floor): ",
     "ratio c/a whole-process wall (pandas / project): ",
     "ratio peak RSS (project / pandas): ",
     "ratio ingest defective/clean: ",
@@ -41,6 +42,11 @@ def test_smoke_run_prints_every_ratio(tmp_path):
     lines = result.stdout.splitlines()
     for prefix in RATIO_LINES:
         assert any(line.startswith(prefix) for line in lines), f"no line starting {prefix!r} in:\n{result.stdout}"
+    # The profiling tool follows the step's path too (it imports what the step calls).
+    landing = next(tmp_path.glob("*r-seed7/landing"))
+    profile = [sys.executable, str(REPO_ROOT / "benchmarks" / "profile_events.py"), "--landing", str(landing)]
+    result = subprocess.run([*profile, "--repeat", "1"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "clean_day" in result.stdout, result.stderr[-4000:]
 
 
 def test_default_output_is_unchanged(tmp_path):
