@@ -35,10 +35,13 @@ def cluster(vectors: np.ndarray, threshold: float = DISTANCE_THRESHOLD) -> np.nd
     """A cluster number per row of unit ``vectors`` (0, 1, ...; one row alone is cluster 0)."""
     if len(vectors) < 2:
         return np.zeros(len(vectors), dtype=np.int64)
-    from sklearn.cluster import AgglomerativeClustering  # about a second to import: only when used
+    # SciPy's hierarchy, not scikit-learn's AgglomerativeClustering: the same average linkage on
+    # cosine distance, cut at the threshold, but about 0.3 s to import instead of 2 s, which
+    # every run of the themes paid (a one-day CLI run is meant to take under 8 s).
+    from scipy.cluster.hierarchy import fcluster, linkage
 
-    model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold)
-    return model.fit_predict(vectors).astype(np.int64)
+    merges = linkage(vectors.astype(np.float64), method="average", metric="cosine")
+    return (fcluster(merges, t=threshold, criterion="distance") - 1).astype(np.int64)
 
 
 def purity(clusters: Sequence[int], truth: Sequence[str]) -> float:
