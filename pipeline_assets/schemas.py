@@ -49,12 +49,12 @@ class TableModel:
 
     def validate(self, frame: pl.DataFrame, lazy: bool = False) -> pl.DataFrame:
         """Pandera's validation of every row; raises pandera's SchemaError(s)."""
-        return _pandera_schema(self, WHOLE).validate(frame, lazy=lazy)
+        return _pandera_schema(self, uniqueness=True).validate(frame, lazy=lazy)
 
     def validate_rows(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Every rule but uniqueness (columns, types, values, row rules): each row can be checked
         alone, so a table can be validated a batch at a time. Raises pandera's SchemaErrors."""
-        return _pandera_schema(self, ROW_RULES).validate(frame, lazy=True)
+        return _pandera_schema(self, uniqueness=False).validate(frame, lazy=True)
 
     @property
     def uniqueness_rules(self) -> tuple[tuple[str, ...], ...]:
@@ -62,14 +62,9 @@ class TableModel:
         return tuple((c.name,) for c in self.columns if c.unique) + ((self.unique,) if self.unique else ())
 
 
-WHOLE, ROW_RULES = "whole", "row rules"
-
-
 @functools.cache
-def _pandera_schema(model: TableModel, part: str):
+def _pandera_schema(model: TableModel, uniqueness: bool):
     import pandera.polars as pa
-
-    uniqueness = part == WHOLE
 
     def checks(column: Column) -> list:
         return [
