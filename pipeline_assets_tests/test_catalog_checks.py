@@ -137,6 +137,10 @@ def test_a_batched_audit_finds_what_a_whole_one_does(batches_of_two):
     assert _failures(evaluation) == {("currency", "field_uniqueness"): 2, ("usd_per_unit", "greater_than(0)"): 1}
     assert _failures(evaluation) == _whole_pass_failures(frame)
     assert "CHF" in evaluation.metadata["failing_rows_sample"].value
+    # The same bad value at the same place of two batches is two failures, not one.
+    twice = _rates(["EUR", "GBP", "JPY", "CHF"], [-1.0, 1.3, -1.0, 1.2])
+    evaluation = schema_evaluation("raw_fx_rates", RawFxRates, twice.lazy(), "2024-01-01")
+    assert _failures(evaluation) == {("usd_per_unit", "greater_than(0)"): 2} == _whole_pass_failures(twice)
 
     good = _rates(["EUR", "GBP", "JPY", "CHF", "SEK"], [1.1, 1.3, 0.007, 1.2, 0.1])
     wrong_type = good.with_columns(pl.col("usd_per_unit").cast(pl.String))
