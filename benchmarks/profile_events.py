@@ -4,8 +4,9 @@ python benchmarks/profile_events.py --landing L --day 2024-01-01 [--repeat 3] [-
 
 Times (wall and this process's CPU) each part the `events` asset runs for a day, one after
 another and single-threaded (the asset parses the day's files in three threads): reading,
-parsing and counting each landing file, building raw_events, writing and auditing it, `clean_day`
-on it read back (as the step does), writing clean and rejected, and their audits read back.
+parsing and counting each landing file, building its part of raw_events, writing and auditing
+raw_events, `clean_day` on it read back (as the step does), writing clean (the sink runs the clean
+pass) and rejected, and their audits read back.
 Not a benchmark of the whole graph (that is `run.py --day`); a tool for finding what to change.
 """
 
@@ -14,6 +15,7 @@ import resource
 import tempfile
 import time
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -24,7 +26,7 @@ from pipeline_assets.storage import Store
 from pipeline_assets.transforms.clean import clean_day
 from pipeline_assets.transforms.ingest import decompressed, parse_content
 from pipeline_assets.transforms.landing_count import count_records
-from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records, raw_records_from_table
+from pipeline_assets.transforms.raw_layer import raw_events_part, raw_events_stream
 
 
 def timed(label: str, results: dict[str, list[tuple[float, float]]], work, *args, **kwargs):
@@ -38,24 +40,24 @@ def one_day(landing: Path, day: str, out: Path, results: dict) -> None:
     events = sorted((landing / "events" / f"date={day}").iterdir())
     rates = pl.concat(pl.read_csv(p, infer_schema=False) for p in (landing / "fx_rates" / f"date={day}").glob("*.csv"))
     fx = rates.select("currency", pl.col("usd_per_unit").cast(pl.Float64)).lazy()
-    parsed = []
+    the_day = date.fromisoformat(day)
+    store = Store(str(out))
+    parts, unparsable = [], []
     for path in events:
         content = timed(f"decompress {path.name}", results, decompressed, path.name, path.read_bytes())
-        parsed.append(timed(f"parse {path.name}", results, parse_content, path.name, content))
+        parsed = timed(f"parse {path.name}", results, parse_content, path.name, content)
         timed(f"count {path.name}", results, count_records, path.name, content)
         del content
-    the_day = date.fromisoformat(day)
-    raw = timed("raw_records", results, raw_records, parsed, the_day, datetime.now(UTC))
-    unparsable = pl.concat([p.unparsable for p in parsed])
-    del parsed
-    extra = extra_columns(raw.columns)
-    store = Store(str(out))
-    timed("write raw", results, store.write_parquet, "raw.parquet", raw_events_table(raw).drop("date"))
-    del raw  # as in the step: cleaning reads the staged raw_events back
+        parts.append(timed("raw_events_part", results, raw_events_part, parsed.records, the_day, datetime.now(UTC)))
+        unparsable.append(parsed.unparsable)
+        del parsed
+    # As in the step, raw_events is written from a stream of the files' parts (here already parsed).
+    stream = raw_events_stream(partial(iter, parts)).drop("date")
+    timed("write raw", results, store.write_parquet, "raw.parquet", stream)
+    del parts, stream  # cleaning reads the staged raw_events back
     staged_raw = pl.scan_parquet(out / "raw.parquet").select(pl.lit(the_day).alias("date"), pl.all())
     timed("audit raw", results, schema_evaluation, "raw_events", RawEvents, staged_raw, day)
-    records = raw_records_from_table(staged_raw, extra)
-    result = timed("clean_day", results, clean_day, records, unparsable.lazy(), fx, the_day)
+    result = timed("clean_day", results, clean_day, staged_raw, pl.concat(unparsable).lazy(), fx, the_day)
     for name, frame in (("clean", result.clean), ("rejected", result.rejected)):
         timed(f"write {name}", results, store.write_parquet, f"{name}.parquet", frame.drop("date"))
     del result

@@ -30,7 +30,14 @@ from pipeline_assets.settings import PipelineSettings  # noqa: E402
 
 imported = time.perf_counter()
 
-FLOOR_WORK = ["raw_fx_rates", "raw_events", "clean_events", "rejected_events", "daily_user_metrics", "daily_event_summary"]
+FLOOR_WORK = [
+    "raw_fx_rates",
+    "raw_events",
+    "clean_events",
+    "rejected_events",
+    "daily_user_metrics",
+    "daily_event_summary",
+]
 SELECTIONS = {"floor": FLOOR_WORK, "all": None}
 
 

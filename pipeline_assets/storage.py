@@ -19,9 +19,10 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 import fsspec
 import polars as pl
@@ -169,16 +170,19 @@ class Store:
         return {"storage_options": {**self.options.polars, "max_retries": retries}, **extra}
 
     # -- writing ------------------------------------------------------------------------------
-    def write_parquet(self, key: str, frame: pl.DataFrame) -> int:
-        """Publish ``frame`` at ``key`` atomically; returns the bytes written.
+    def write_parquet(self, key: str, table: pl.DataFrame | pl.LazyFrame) -> int:
+        """Publish ``table`` at ``key`` atomically; returns the bytes written. A LazyFrame is
+        sunk by Polars' streaming engine, a batch at a time, so a table larger than memory is
+        never whole.
 
         zstd at level 1: measured on a day's 1M-record raw and clean tables, 15-20% less CPU than
         Polars' default level (most of a write is encoding, not compression) at the same size
         (14.4 against 14.7 MiB for raw_events); lz4 was no faster and 60% larger. Column
         statistics stay: they cost about 5% and let readers skip row groups by value."""
-        return self._publish(
-            key, lambda f: frame.write_parquet(f, compression="zstd", compression_level=1, statistics=True)
-        )
+        options = {"compression": "zstd", "compression_level": 1, "statistics": True}
+        if isinstance(table, pl.LazyFrame):
+            return self._publish(key, lambda f: table.sink_parquet(f, **options))
+        return self._publish(key, lambda f: table.write_parquet(f, **options))
 
     def write_bytes(self, key: str, data: bytes) -> int:
         return self._publish(key, lambda f: f.write(data))
@@ -207,10 +211,9 @@ class Store:
 
         return self._guarded("create", key, create)
 
-    def _publish(self, key: str, write) -> int:
-        return self._guarded("write", key, lambda: self._write_atomically(key, write))
-
-    def _write_atomically(self, key: str, write) -> int:
+    def _publish(self, key: str, write: Callable[[BinaryIO], object]) -> int:
+        """Write ``key`` atomically by ``write(handle)``. A failure of the store names its key;
+        an error of ``write``'s own making (a lazy table's source failing) passes through as it is."""
         path = self.path(key)
         if not self.is_local:
             # Rendered in full first, then uploaded in one call: an object store makes an object
@@ -218,19 +221,21 @@ class Store:
             # (closing an fsspec file after an error would still commit its partial buffer).
             buffer = io.BytesIO()
             write(buffer)
-            self.fs.pipe_file(path, buffer.getvalue())
+            self._guarded("write", key, lambda: self.fs.pipe_file(path, buffer.getvalue()))
             return buffer.tell()
         # Written aside in the same directory, then renamed: readers see the old file or the new
         # one, never a partial one. Hidden temporary names match no reader's listing.
         directory, name = path.rsplit("/", 1)
-        os.makedirs(directory, exist_ok=True)
         temporary = f"{directory}/.{name}.{uuid.uuid4().hex}.tmp"
         try:
-            with open(temporary, "wb") as handle:
-                write(handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
+            handle = self._guarded("write", key, lambda: _created(temporary))
+            with handle:
+                try:
+                    write(handle)
+                except OSError as error:
+                    raise self._failure("write", key, error) from None
+                self._guarded("write", key, lambda: (handle.flush(), os.fsync(handle.fileno())))
+            self._guarded("write", key, lambda: os.replace(temporary, path))
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
@@ -324,9 +329,17 @@ class Store:
             detail = redact(str(error))[:300] or "no such object"
             raise StorageError(f"cannot {action} {self.uri(key)}: not found ({detail})", transient=False) from None
         except Exception as error:  # noqa: BLE001 - re-raised as StorageError, redacted
-            detail = redact(f"{type(error).__name__}: {error}")[:300]
-            denied = isinstance(error, PermissionError)
-            raise StorageError(f"cannot {action} {self.uri(key)}: {detail}", transient=not denied) from None
+            raise self._failure(action, key, error) from None
+
+    def _failure(self, action: str, key: str, error: Exception) -> StorageError:
+        detail = redact(f"{type(error).__name__}: {error}")[:300]
+        denied = isinstance(error, PermissionError)
+        return StorageError(f"cannot {action} {self.uri(key)}: {detail}", transient=not denied)
+
+
+def _created(path: str) -> BinaryIO:
+    os.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    return open(path, "wb")  # noqa: SIM115 - closed by the caller's with block
 
 
 def redacted_native_error(error: BaseException) -> StorageError | None:

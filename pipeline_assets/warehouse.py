@@ -80,9 +80,13 @@ def _is_day(partition_key: str) -> bool:
     return True
 
 
-def _file_frame(frame: pl.DataFrame, partition_key: str) -> pl.DataFrame:
+def _file_frame(frame: pl.DataFrame | pl.LazyFrame, partition_key: str) -> pl.DataFrame | pl.LazyFrame:
     """What a partition's file holds: the table without its partition column, which must say
-    ``partition_key`` on every row (a row of another day would be filed under the wrong one)."""
+    ``partition_key`` on every row (a row of another day would be filed under the wrong one).
+    A lazy table is not checked: it is a plan that sets the column to its day (`clean_day`,
+    `raw_events_stream`), and checking would mean computing it twice."""
+    if isinstance(frame, pl.LazyFrame):
+        return frame.drop(PARTITION_COLUMN, strict=False)
     if PARTITION_COLUMN not in frame.columns:
         return frame
     days = frame.get_column(PARTITION_COLUMN).unique()
@@ -153,10 +157,15 @@ class RunStaging:
         """Record who owns this staging, so that a later run can tell abandoned staging from live."""
         self.store.write_bytes(f"{self.prefix}/{OWNER_FILE}", json.dumps(owner_record(self.run_id)).encode())
 
-    def stage(self, asset: str, partition_key: str, frame: pl.DataFrame) -> StagedPartition:
+    def stage(self, asset: str, partition_key: str, frame: pl.DataFrame | pl.LazyFrame) -> StagedPartition:
+        """Write a day of ``asset`` to staging; a LazyFrame is sunk there without being held."""
         key = f"{self.prefix}/{partition_file(asset, partition_key)}"
         size = self.store.write_parquet(key, _file_frame(frame, partition_key))
-        return StagedPartition(asset, partition_key, key, frame.height, size)
+        if isinstance(frame, pl.DataFrame):
+            rows = frame.height
+        else:  # from the file's footer
+            rows = self.store.scan_parquet([key]).select(pl.len()).collect().item()
+        return StagedPartition(asset, partition_key, key, rows, size)
 
     def scan(self, staged: StagedPartition) -> pl.LazyFrame:
         return _with_partition_column(self.store.scan_parquet([staged.staged_key]), staged.partition_key)

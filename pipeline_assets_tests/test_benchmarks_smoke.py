@@ -15,8 +15,9 @@ import polars as pl
 import pytest
 
 from pipeline_assets.generator import FIELD_DEFECTS, FORMAT_DEFECTS, generate
-from pipeline_assets.transforms.clean import clean_day, type_fx_rates
+from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets_tests.raw_day import cleaned
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RATIO_LINES = (
@@ -83,11 +84,10 @@ def test_share_knobs_give_manifest_counts_the_pipeline_reproduces(tmp_path, knob
     fx_key = next(k for k in day["files"] if k.startswith("fx_rates/"))
     rates, problems = type_fx_rates(parse_landing_file(fx_key, (tmp_path / fx_key).read_bytes()).records)
     assert problems == []
-    raw = pl.concat([p.records for p in parsed], how="diagonal")
     unparsable = pl.concat([p.unparsable for p in parsed])
     assert sum(p.record_count for p in parsed) == rows
     assert unparsable.height == sum(defects[k] for k in FORMAT_DEFECTS)
-    result = clean_day(raw.lazy(), unparsable.lazy(), rates.lazy(), date(2024, 5, 1))
+    result = cleaned([p.records for p in parsed], unparsable, rates, date(2024, 5, 1))
     assert (result.clean.height, result.rejected.height, result.duplicates_removed) == (
         day["expected_clean"], day["expected_rejected"], day["expected_duplicates"],
     )  # fmt: skip

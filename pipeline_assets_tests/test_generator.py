@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 from pipeline_assets.generator import FIELD_DEFECTS, FORMAT_DEFECTS, generate
-from pipeline_assets.transforms.clean import clean_day, type_fx_rates
+from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.ingest import ParsedFile, parse_landing_file
+from pipeline_assets_tests.raw_day import cleaned
 
 START, DAYS, ROWS, PER_KIND = date(2024, 3, 1), 2, 60, 2
 EVENT_FILE = re.compile(r"events/date=(\d{4}-\d{2}-\d{2})/[^/]+\.(csv|csv\.gz|jsonl|jsonl\.gz)")
@@ -86,9 +87,8 @@ def test_clean_day_reproduces_the_manifest(landing):
         fx_key = next(key for key in day["files"] if FX_FILE.fullmatch(key))
         rates, problems = type_fx_rates(parse_landing_file(fx_key, (root / fx_key).read_bytes()).records)
         assert problems == []
-        raw = pl.concat([p.records for p in parsed], how="diagonal")
         unparsable = pl.concat([p.unparsable for p in parsed])
-        result = clean_day(raw.lazy(), unparsable.lazy(), rates.lazy(), date.fromisoformat(day["date"]))
+        result = cleaned([p.records for p in parsed], unparsable, rates, date.fromisoformat(day["date"]))
         assert (result.clean.height, result.rejected.height, result.duplicates_removed) == (
             day["expected_clean"], day["expected_rejected"], day["expected_duplicates"],
         )  # fmt: skip

@@ -54,6 +54,7 @@ def test_a_file_that_cannot_be_read_fails_the_day_naming_it(pipeline, name, cont
         ("other-day.csv", GOOD.replace("g1,", "o1,").replace("2024-01-01T", "2024-01-05T").encode(), ["not on the partition day"]),
         ("long.csv", (HEADER + "l1,1,s1,view,2024-01-01T11:00:00Z,,,DE,web," + "x" * 10_000_000 + "\n").encode(), []),
         ("dé jà vu ü.csv", GOOD.replace("g1,", "u1,").encode(), []),
+        ("odd-names.csv", (HEADER.rstrip() + ",*,^a$\nn1,1,s1,view,2024-01-01T10:00:00Z,,,DE,fridge,,x,y\n").encode(), ["device 'fridge'"]),
     ],
 )  # fmt: skip
 def test_records_that_cannot_become_clean_are_rejected_with_reasons(pipeline, name, content, reasons):

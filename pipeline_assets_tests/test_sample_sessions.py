@@ -13,8 +13,9 @@ import pytest
 from pipeline_assets.generator import generate
 from pipeline_assets.sample_sessions import USUAL_CURRENCY
 from pipeline_assets.sample_topics import SEARCH_TOPICS
-from pipeline_assets.transforms.clean import clean_day, type_fx_rates
+from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets_tests.raw_day import cleaned
 
 START, DAYS, ROWS = date(2024, 3, 1), 2, 6_000
 FUNNEL = ("view", "click", "add_to_cart", "purchase")
@@ -30,9 +31,8 @@ def clean(tmp_path_factory) -> pl.DataFrame:
         parsed = [parse_landing_file(k, (root / k).read_bytes()) for k in day["files"] if k.startswith("events/")]
         fx_key = next(k for k in day["files"] if k.startswith("fx_rates/"))
         rates, _ = type_fx_rates(parse_landing_file(fx_key, Path(root / fx_key).read_bytes()).records)
-        raw = pl.concat([p.records for p in parsed], how="diagonal")
         unparsable = pl.concat([p.unparsable for p in parsed])
-        days.append(clean_day(raw.lazy(), unparsable.lazy(), rates.lazy(), date.fromisoformat(day["date"])).clean)
+        days.append(cleaned([p.records for p in parsed], unparsable, rates, date.fromisoformat(day["date"])).clean)
     return pl.concat(days)
 
 

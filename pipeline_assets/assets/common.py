@@ -128,12 +128,13 @@ class WriteAuditPublish:
         if replacement is not None:
             raise replacement from None
 
-    def stage(self, partition_key: str, tables: dict[str, pl.DataFrame]) -> dict[str, pl.LazyFrame]:
+    def stage(self, partition_key: str, tables: dict[str, pl.DataFrame | pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
         """Stage a day of each table in ``tables``, audit it from staging and record its metadata.
 
-        Takes each table out of ``tables`` as it goes, so that nothing holds a table once it is
-        staged (the audit reads the staged file): give it the only references. Returns the staged
-        rows of each, for a table computed from one of them (cleaning reads raw_events back).
+        A LazyFrame is sunk to staging a batch at a time, never whole. Takes each table out of
+        ``tables`` as it goes, so that nothing holds a table once it is staged (the audit reads
+        the staged file): give it the only references. Returns the staged rows of each, for
+        what is computed from them (cleaning reads raw_events back, figures read clean_events).
         `day` stages the day's other tables and records the day's verdicts."""
         scans = {}
         for asset, model in self.models.items():
@@ -161,7 +162,7 @@ class WriteAuditPublish:
     def day(
         self,
         partition_key: str,
-        frames: Mapping[str, pl.DataFrame],
+        frames: Mapping[str, pl.DataFrame | pl.LazyFrame],
         extra_evaluations: Sequence[dg.AssetCheckEvaluation] = (),
         figures: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:

@@ -7,6 +7,7 @@ a second time. The three remain separate assets (raw group, clean group) with li
 raw_events -> clean_events / rejected_events.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -29,8 +30,8 @@ from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
 from pipeline_assets.transforms.file_accounting import file_accounting
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
-from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_table, raw_records, raw_records_from_table
+from pipeline_assets.transforms.ingest import SOURCE_FILE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_part, raw_events_stream
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"
 ONE_LANDING_READ = (RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS)
@@ -99,11 +100,9 @@ def events(
         files_by_day = require_event_files(landing, context.partition_keys)
         ingested_at = ingestion_time()
         for partition_key, files in files_by_day.items():
-            # Passed on without a name here, so that nothing holds a day once it is staged.
-            yield from wap.day(
-                partition_key,
-                *_events_day(context, wap, landing, files, partition_key, raw_fx_rates[partition_key], ingested_at),
-            )
+            fx_rates = raw_fx_rates[partition_key]
+            evaluations, figures = _stage_day(context, wap, landing, files, partition_key, fx_rates, ingested_at)
+            yield from wap.day(partition_key, {}, evaluations, figures)
         yield from wap.outputs()
 
 
@@ -123,7 +122,7 @@ def require_whole_read(context: dg.AssetExecutionContext) -> None:
 class _StagedRaw:
     """A day's raw layer once ``raw_events`` is staged: what cleaning and the checks still need."""
 
-    records: pl.LazyFrame  # `raw_records` read back from staging
+    records: pl.LazyFrame  # raw_events as staged
     unparsable: pl.DataFrame
     records_by_file: dict[str, int]  # counted from the landing bytes
     accounting: pl.DataFrame
@@ -138,24 +137,31 @@ def _stage_raw(
     partition_key: str,
     ingested_at: datetime,
 ) -> _StagedRaw:
-    """Parse the day's files and stage ``raw_events``. The parsed records are freed on return:
-    cleaning reads them back from staging, compact, rather than keep the parser's buffers (about
-    four times their Parquet-decoded size) alive while the clean table is built."""
-    landing_read = read_landing_files(context, landing, files)
-    records_by_file, parsed = landing_read.records_by_file, landing_read.parsed
-    del landing_read
-    raw = raw_records(parsed, date.fromisoformat(partition_key), ingested_at)
-    unparsable = pl.concat([p.unparsable for p in parsed]) if parsed else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
-    del parsed
-    extra = extra_columns(raw.columns)
-    accounting = file_accounting(records_by_file, raw, unparsable)
-    tables = {RAW_EVENTS: raw_events_table(raw)}
-    del raw
-    staged = wap.stage(partition_key, tables)[RAW_EVENTS]
-    return _StagedRaw(raw_records_from_table(staged, extra), unparsable, records_by_file, accounting, extra)
+    """Parse the day's files and stage ``raw_events``, a file at a time: each file's records are
+    written and let go before the next file is taken (`read_landing_files` reads ahead within its
+    budget), so the day's parsed text is never whole in memory."""
+    day = date.fromisoformat(partition_key)
+    records_by_file: dict[str, int] = {}
+    unparsable: list[pl.DataFrame] = []
+    extra: set[str] = set()
+
+    def parts() -> Iterator[pl.DataFrame]:
+        for file, parsed, counted in read_landing_files(context, landing, files):
+            records_by_file[file.key] = counted
+            unparsable.append(parsed.unparsable)
+            extra.update(extra_columns(parsed.landed_columns))
+            part = raw_events_part(parsed.records, day, ingested_at)
+            del parsed
+            yield part
+
+    staged = wap.stage(partition_key, {RAW_EVENTS: raw_events_stream(parts)})[RAW_EVENTS]
+    rejected_unparsed = pl.concat(unparsable) if unparsable else pl.DataFrame(schema=UNPARSABLE_SCHEMA)
+    # What the staged table holds per file, against the landing bytes' count of each.
+    accounting = file_accounting(records_by_file, staged.select(SOURCE_FILE).collect(), rejected_unparsed)
+    return _StagedRaw(staged, rejected_unparsed, records_by_file, accounting, sorted(extra))
 
 
-def _events_day(
+def _stage_day(
     context: dg.AssetExecutionContext,
     wap: WriteAuditPublish,
     landing: LandingZone,
@@ -163,15 +169,18 @@ def _events_day(
     partition_key: str,
     fx_rates: pl.LazyFrame,
     ingested_at: datetime,
-) -> tuple[dict[str, pl.DataFrame], list[dg.AssetCheckEvaluation], dict]:
-    """One day's clean and rejected tables (``raw_events`` is staged on the way), its
-    reconciliation and its figures."""
+) -> tuple[list[dg.AssetCheckEvaluation], dict]:
+    """Stage the day's three tables, each as soon as it is computed (raw_events as it is parsed,
+    clean_events sunk from the staged raw_events); return the day's other verdicts and figures."""
     raw = _stage_raw(context, wap, landing, files, partition_key, ingested_at)
     result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
+    rejected_rows = result.rejected.height
+    clean = wap.stage(partition_key, {CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected})[CLEAN_EVENTS]
+    clean_rows, revenue = clean.select(pl.len(), pl.col("amount_usd").sum()).collect().row(0)
     counts = Reconciliation(
         landing_records=sum(raw.records_by_file.values()),
-        clean_rows=result.clean.height,
-        rejected_rows=result.rejected.height,
+        clean_rows=clean_rows,
+        rejected_rows=rejected_rows,
         duplicates_removed=result.duplicates_removed,
     )
     if raw.extra:
@@ -182,7 +191,7 @@ def _events_day(
         "files": len(files),
         **counts.as_metadata(),
         "extra_columns": ", ".join(raw.extra),
-        "revenue_usd": float(result.clean["amount_usd"].sum() or 0.0),
+        "revenue_usd": float(revenue or 0.0),
     }
     context.log.info(
         f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
@@ -195,4 +204,4 @@ def _events_day(
         reconciliation_evaluation(CLEAN_EVENTS, partition_key, counts),
         landing_files_evaluation(RAW_EVENTS, partition_key, raw.accounting),
     ]
-    return {CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected}, evaluations, figures
+    return evaluations, figures

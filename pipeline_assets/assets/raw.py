@@ -1,8 +1,8 @@
 """Raw layer: the day's fx rates as landed, and the landing-zone ingestion shared with events."""
 
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 import dagster as dg
@@ -13,8 +13,9 @@ from pipeline_assets.checks import schema_check_spec
 from pipeline_assets.resources import EVENTS, LandingFileChanged, LandingZone, Warehouse, day_prefix
 from pipeline_assets.schemas import RawFxRates
 from pipeline_assets.storage import StoredFile
-from pipeline_assets.transforms.clean import INGESTED_AT, type_fx_rates
+from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.ingest import (
+    INGESTED_AT,
     SOURCE_FILE,
     SOURCE_LINE,
     LandingFileError,
@@ -27,28 +28,34 @@ from pipeline_assets.transforms.landing_count import count_records
 # One pool for the process, not one per day: C allocators keep an arena per thread, and fresh
 # threads every day would each fragment a fresh one (a range run's memory grew by the day).
 _READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="landing-reader")
-
-
-@dataclass(frozen=True)
-class LandingRead:
-    parsed: list[ParsedFile]
-    records_by_file: dict[str, int]  # counted from the bytes by other code than the parser's (reconciliation)
-
-    @property
-    def landing_records(self) -> int:
-        return sum(self.records_by_file.values())
+# Files are parsed ahead of the one being used while their landing bytes stay within this (one
+# is always read, whatever its size): parsed text takes several times its file's size, so a day
+# of large files is read one file at a time and a day of small ones all at once.
+READ_AHEAD_BYTES = 256 * 2**20
+_GZIP_RATIO = 5  # a gzip file's text is about this many times its size (the generator's: 4.6-5.2)
 
 
 def read_landing_files(
     context: dg.AssetExecutionContext, landing: LandingZone, files: Sequence[StoredFile]
-) -> LandingRead:
-    """Parse and count every file, several at a time: Arrow, Polars and NumPy release the GIL."""
-    read = list(_READERS.map(lambda file: _read_landing_file(landing, file), files))
-    for file, (parsed, counted) in zip(files, read, strict=True):
+) -> Iterator[tuple[StoredFile, ParsedFile, int]]:
+    """Each file (in name order) parsed, and its records counted from the bytes by other code than
+    the parser's (for the reconciliation). Several are parsed at a time within `READ_AHEAD_BYTES`:
+    Arrow, Polars and NumPy release the GIL. Let go of each file's records before the next."""
+    waiting = deque(sorted(files, key=lambda file: file.key))
+    reading: deque[tuple[StoredFile, Future]] = deque()
+    while waiting or reading:
+        while waiting and (not reading or _text_size(waiting[0], *(f for f, _ in reading)) <= READ_AHEAD_BYTES):
+            file = waiting.popleft()
+            reading.append((file, _READERS.submit(_read_landing_file, landing, file)))
+        file, future = reading.popleft()
+        parsed, counted = future.result()
         context.log.debug(f"{file.key}: {counted} records, {parsed.unparsable.height} unparsable")
-    return LandingRead(
-        [parsed for parsed, _ in read], {file.key: counted for file, (_, counted) in zip(files, read, strict=False)}
-    )
+        yield file, parsed, counted
+        del parsed, future  # resumed: the caller is done with the file
+
+
+def _text_size(*files: StoredFile) -> int:
+    return sum(file.size * (_GZIP_RATIO if file.key.endswith(".gz") else 1) for file in files)
 
 
 def _read_landing_file(landing: LandingZone, file: StoredFile) -> tuple[ParsedFile, int]:
@@ -105,7 +112,7 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
         ingested_at = ingestion_time()
         for partition_key in context.partition_keys:
             files = landing.fx_rate_files(partition_key)
-            parsed = read_landing_files(context, landing, files).parsed
+            parsed = [parsed for _, parsed, _ in read_landing_files(context, landing, files)]
             records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
             rates, problems = type_fx_rates(records)
             problems = [

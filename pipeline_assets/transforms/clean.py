@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.ingest import INGESTED_AT, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.ingest import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
     "event_id", "user_id", "session_id", "event_type", "event_ts",
@@ -13,7 +13,6 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 EVENT_TYPES = ("view", "click", "add_to_cart", "purchase", "login", "logout", "search")
 DEVICES = ("web", "ios", "android")
-RAW_LINEAGE_COLUMNS = (SOURCE_FILE, SOURCE_LINE, INGESTED_AT)
 
 CLEAN_COLUMNS = {
     "date": pl.Date,
@@ -37,6 +36,7 @@ REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
 ROW = "_row"  # a record's position in the day's raw records
 _BATCH_ROWS = 262_144  # records typed at a time where a pass over every record is batched
 _TYPED = ("user_id", "event_ts", "amount", "currency")  # clean takes these from their typed "_" column
+_RULE_FIELDS = tuple(c for c in EVENT_COLUMNS if c != "metadata")  # what the rules read
 
 # event_ts: "ISO-8601 timestamp with offset or Z". Accepted spellings of an instant (the grammar and
 # its reasons are in pipeline_assets_tests/reference_parsing.py, section 3, with a Python reference):
@@ -91,71 +91,56 @@ class Reconciliation:
 
 @dataclass(frozen=True)
 class CleanDay:
-    clean: pl.DataFrame
+    clean: pl.LazyFrame  # a plan over the raw records, for a sink: nothing of it is computed yet
     rejected: pl.DataFrame
     duplicates_removed: int
 
 
 def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> CleanDay:
-    """Split one day's raw records into clean events and rejected records.
+    """Split one day's raw records (``raw_events`` rows: the contract's fields as text,
+    ``_extra_columns``, the lineage; in (source file, line) order) into clean events and rejected
+    records.
 
     ``fx_rates`` holds ``currency`` and ``usd_per_unit`` (Float64); USD needs no row. Both
     tables come out in (source file, line) order.
 
-    The records are typed in lazy passes that each keep only what they need: every record's
-    instant; then whether it breaks a rule (and its id's hash); then the clean rows. The few
-    invalid and re-sent records are worked out on their own. So the day is never held a second
-    time as a wide typed copy (its text trimmed, plus typed columns), which took more memory than
-    the raw records themselves; typing twice costs about 0.2 s per million records.
+    ``raw`` is read in three passes and never held whole, so that a day larger than memory
+    cleans in a batch's memory: the verdicts (whether each record breaks a rule, and its id's
+    hash) a batch at a time; then the few invalid and re-sent records, picked and worked out on
+    their own; then ``clean``, returned as a plan of the records left, typed again, for the
+    caller to sink where it is staged.
     """
-    # Eager from here: columns are shared, not copied, and a Series can be attached row for row.
-    records = raw.with_row_index(ROW).collect()
-    records = records.with_columns(_instants(records))
     rates = _rates(fx_rates)
-    typed = _typed(records.lazy(), rates, day)
-
-    def only(rows: pl.Series) -> pl.DataFrame:
-        """A few records (picked in batches: an eager filter of the day held more memory)."""
-        return records.lazy().filter(pl.col(ROW).is_in(rows.implode())).collect(engine="streaming")
-
-    def typed_rows(rows: pl.Series) -> pl.LazyFrame:
-        """A few records, typed on their own (selected first, so nothing else is typed)."""
-        return _typed(only(rows).lazy(), rates, day)
-
-    # The two passes over every record run in batches: only their outputs are held, not each
-    # column's trimmed text. The verdicts in slices of our own: the streaming engine held about
-    # 250 MiB more for them at 1M records, the day's peak. The passes over a few rows run in
-    # memory: Polars 2.1's streaming engine panicked formatting the reasons of a small, chunked
-    # selection ("assertion failed: i < self.len()", test_benchmarks_smoke).
-    verdict = typed.select(ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash"))
-    verdicts = pl.concat(
-        [verdict.slice(start, _BATCH_ROWS).collect() for start in range(0, max(records.height, 1), _BATCH_ROWS)]
-    )
+    numbered = raw.with_row_index(ROW)
+    verdicts, instants_read_again = _verdicts(numbered, rates, day)
     valid = ~pl.col("_invalid")
     invalid_rows = verdicts.filter(pl.col("_invalid"))[ROW]
+    # Re-sent ids share their hash with their first sending; the few rows whose hash is not
+    # unique are compared as text below (a collision of two different ids is not a re-send).
+    maybe_resent = verdicts.filter(valid & pl.when(valid).then(pl.col("_id_hash")).is_duplicated())[ROW]
+    del verdicts
+    picked = numbered.filter(pl.col(ROW).is_in(pl.concat([invalid_rows, maybe_resent]).implode()))
+    # In memory: Polars 2.1's streaming engine panicked formatting the reasons of a small, chunked
+    # selection ("assertion failed: i < self.len()", test_benchmarks_smoke).
+    picked = picked.collect(engine="in-memory")
+    typed_picked = _typed(picked.with_columns(_instants(picked)[0]).lazy(), rates, day)
     invalid = (
-        typed_rows(invalid_rows)
+        typed_picked.filter(pl.col(ROW).is_in(invalid_rows.implode()))
         .select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
         .collect(engine="in-memory")
+        .join(picked.select(ROW, _landed_record().alias("raw_record")), on=ROW, how="left")  # untrimmed
     )
-    # The record as landed: every column, extras included, before any trimming.
-    landed = pl.struct(pl.exclude(ROW, "date", "_event_ts", *RAW_LINEAGE_COLUMNS)).struct.json_encode()
-    landed_rows = only(invalid_rows).select(ROW, landed.alias("raw_record"))
     rejected = pl.concat(
         [
             unparsable.collect().select(
                 pl.lit(day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA
             ),
-            invalid.join(landed_rows, on=ROW, how="left").select(list(REJECTED_COLUMNS)),
+            invalid.select(list(REJECTED_COLUMNS)),
         ]
     ).sort([SOURCE_FILE, SOURCE_LINE])
     # One row per event_id: the latest event_ts wins, ties go to the last by (source file, line).
-    # Only re-sent ids need sorting; the rest pass as they are. Their hashes find them cheaply: an
-    # id sent again shares its hash with its first sending, and the few rows whose hash is not
-    # unique are compared as text (a collision of two different ids is not a re-send).
-    maybe_resent = verdicts.filter(valid & pl.when(valid).then(pl.col("_id_hash")).is_duplicated())[ROW]
     resent = (
-        typed_rows(maybe_resent)
+        typed_picked.filter(pl.col(ROW).is_in(maybe_resent.implode()))
         .select(ROW, "event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE)
         .collect(engine="in-memory")
         .filter(pl.col("event_id").is_duplicated())
@@ -163,27 +148,48 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     winners = resent.sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE]).unique("event_id", keep="last")
     dropped = resent[ROW].filter(~resent[ROW].is_in(winners[ROW].implode()))
     left_out = pl.concat([invalid_rows, dropped])
-    del verdicts, invalid, resent
-    clean = (
-        typed.filter(~pl.col(ROW).is_in(left_out.implode()))
-        .select(*(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS))
-        .collect(engine="streaming")
+    kept = numbered.filter(~pl.col(ROW).is_in(left_out.implode()))
+    clean = _typed(kept.with_columns(_instant(instants_read_again)), rates, day).select(
+        *(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS)
     )
     return CleanDay(
-        clean=_in_source_order(clean),
+        clean=clean,
         rejected=rejected.cast(REJECTED_COLUMNS),  # type: ignore[arg-type]
         duplicates_removed=dropped.len(),
     )
 
 
-def _in_source_order(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` sorted by (source file, line). The day's records usually come in that order
-    already (files by name, lines ascending), and checking that costs a tenth of a sort."""
-    file, line = pl.col(SOURCE_FILE), pl.col(SOURCE_LINE)
-    ascending = (file > file.shift()) | ((file == file.shift()) & (line > line.shift()))
-    if frame.height < 2 or frame.select(ascending.slice(1).fill_null(False).all()).item():
-        return frame
-    return frame.sort([SOURCE_FILE, SOURCE_LINE])
+def _verdicts(numbered: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time (the
+    streaming engine held about 250 MiB more for them at 1M records); and the instants of the
+    records whose event_ts only the full ISO-8601 grammar reads (``_row``, ``_event_ts``)."""
+    verdicts, read_again = [], []
+    start = 0
+    while True:
+        batch = numbered.select(ROW, *_RULE_FIELDS).slice(start, _BATCH_ROWS).collect()
+        if batch.height == 0 and start > 0:
+            break
+        instants, uncommon = _instants(batch)
+        batch = batch.with_columns(instants)
+        read_again.append(batch.select(pl.col(ROW, "_event_ts").gather(uncommon)))
+        verdicts.append(
+            _typed(batch.lazy(), rates, day)
+            .select(ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash"))
+            .collect()
+        )
+        if batch.height < _BATCH_ROWS:
+            break
+        start += _BATCH_ROWS
+    return pl.concat(verdicts), pl.concat(read_again)
+
+
+def _landed_record() -> pl.Expr:
+    """A record as landed, as JSON: the contract's fields untrimmed, then its drifted ones (the
+    two objects' text joined, so that no drifted name is ever parsed as a column name)."""
+    fields = pl.struct(*EVENT_COLUMNS).struct.json_encode()
+    extras = pl.col(EXTRA_COLUMNS)
+    joined = pl.concat_str(fields.str.head(-1), pl.lit(","), extras.str.slice(1))
+    return pl.when(extras.is_null()).then(fields).otherwise(joined)
 
 
 def _rates(fx_rates: pl.LazyFrame) -> dict[str, float]:
@@ -200,10 +206,10 @@ def _blank_to_null(column: str) -> pl.Expr:
 
 
 def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFrame:
-    """The landed text trimmed (blank is missing), plus each typed value as ``_<column>``."""
+    """The landed text trimmed (blank is missing), plus each typed value as ``_<column>``. A pass
+    that needs only some of the contract's fields selects them first."""
     present = raw.collect_schema().names()
-    missing = [pl.lit(None, pl.String).alias(c) for c in EVENT_COLUMNS if c not in present]
-    texts = raw.with_columns(*missing).with_columns(_blank_to_null(c) for c in EVENT_COLUMNS)
+    texts = raw.with_columns(_blank_to_null(c) for c in EVENT_COLUMNS if c in present)
     is_purchase = pl.col("event_type") == "purchase"
     return (
         texts.with_columns(
@@ -221,32 +227,38 @@ def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFram
     )
 
 
-def _common_utc_instant(column: str) -> pl.Expr:
+def _common_utc_instant(text: pl.Expr) -> pl.Expr:
     """The instant of the common spelling (2024-03-01T12:34:56[.ffffff] with Z or ±hh:mm) at the
     speed of one native parse; null for every other spelling, which `_utc_instant` then reads."""
-    text = pl.col(column)
     parsed = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC", strict=False)
     return pl.when(text.str.contains(_COMMON_INSTANT)).then(parsed)
 
 
-def _instants(records: pl.DataFrame) -> pl.Series:
-    """``_event_ts``: every record's UTC instant, null where its event_ts is none. The common
-    spelling is read for every record (in batches); the full grammar only for the few the common
-    one missed, selected first."""
-    if "event_ts" not in records.columns:
-        return pl.Series("_event_ts", [None] * records.height, dtype=pl.Datetime("us", "UTC"))
-    trimmed = records.lazy().select(_blank_to_null("event_ts"))
-    common = trimmed.select(_common_utc_instant("event_ts").alias("_event_ts"), pl.col("event_ts").is_not_null())
-    common = common.collect(engine="streaming")
+def _instants(records: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """``_event_ts``: every record's UTC instant, null where its event_ts is none; and the
+    positions of the records only the full grammar read. The common spelling is read for every
+    record; the full grammar only for the few the common one missed, selected first."""
+    common = records.select(
+        _common_utc_instant(_blank_to_null("event_ts")).alias("_event_ts"), pl.col("event_ts").is_not_null()
+    )
     instants = common["_event_ts"]
-    retry = instants.is_null() & common["event_ts"]
-    if retry.any():
-        rows = retry.arg_true()
+    rows = (instants.is_null() & common["event_ts"]).arg_true()
+    if rows.len():
         others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
-        instants = instants.scatter(
-            rows, others.select(_utc_instant("event_ts")).collect(engine="in-memory").to_series()
-        )
-    return instants
+        read = others.select(_utc_instant("event_ts")).collect(engine="in-memory").to_series()
+        instants = instants.scatter(rows, read)
+        rows = rows.filter(read.is_not_null())
+    return instants, rows
+
+
+def _instant(read_again: pl.DataFrame) -> pl.Expr:
+    """``_event_ts`` in a lazy pass: the common spelling's instant, else the one the full grammar
+    read for the record in `_verdicts` (``read_again``: ``_row``, ``_event_ts``)."""
+    common = _common_utc_instant(_blank_to_null("event_ts"))
+    if read_again.is_empty():
+        return common.alias("_event_ts")
+    by_row = pl.col(ROW).replace_strict(read_again[ROW], read_again["_event_ts"], default=None)
+    return pl.coalesce(common, by_row).alias("_event_ts")
 
 
 def _utc_instant(column: str) -> pl.Expr:

@@ -13,10 +13,10 @@ from pipeline_assets.transforms.clean import (
     REJECTED_COLUMNS,
     CleanDay,
     Reconciliation,
-    clean_day,
     type_fx_rates,
 )
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
+from pipeline_assets_tests.raw_day import cleaned
 
 DAY = date(2024, 3, 1)
 FILE = "events/date=2024-03-01/a.csv"
@@ -33,7 +33,8 @@ def event(base: dict = VIEW, file: str = FILE, line: int = 2, **changes: str) ->
 
 
 def raw(*events: dict) -> pl.DataFrame:
-    """A raw frame as events.raw_frame builds it: every field as text, plus the lineage columns."""
+    """A landing file's records as the parser gives them: every landed field as text, plus the
+    lineage columns."""
     columns = [c for c in events[0] if c not in ("_source_file", "_source_line")]
     schema = {c: pl.String for c in columns} | {"_source_file": pl.String, "_source_line": pl.Int64}
     return pl.DataFrame(list(events), schema=schema, orient="row")
@@ -45,7 +46,7 @@ def unparsable(*rows: tuple) -> pl.DataFrame:
 
 def run(*events: dict, broken: pl.DataFrame | None = None, fx: pl.DataFrame = FX) -> CleanDay:
     broken = unparsable() if broken is None else broken
-    result = clean_day(raw(*events).lazy(), broken.lazy(), fx.lazy(), DAY)
+    result = cleaned([raw(*events)], broken, fx, DAY)
     assert result.clean.schema == pl.Schema(CLEAN_COLUMNS)
     assert result.rejected.schema == pl.Schema(REJECTED_COLUMNS)
     CleanEvents.validate(result.clean)
@@ -158,12 +159,12 @@ def test_latest_event_ts_wins_whatever_the_offset():
 
 
 def test_tie_goes_to_the_last_file_then_the_last_line():
-    result = run(
-        event(VIEW, file="b.csv", line=2, session_id="b2"),
-        event(VIEW, file="a.csv", line=10, session_id="a10"),
+    result = run(  # in source order, as raw_events holds them
         event(VIEW, file="a.csv", line=9, session_id="a9"),
-        event(VIEW, file="a.csv", line=10, event_id="e2", session_id="x10"),
         event(VIEW, file="a.csv", line=9, event_id="e2", session_id="x9"),
+        event(VIEW, file="a.csv", line=10, session_id="a10"),
+        event(VIEW, file="a.csv", line=10, event_id="e2", session_id="x10"),
+        event(VIEW, file="b.csv", line=2, session_id="b2"),
     )
     assert kept(result) == [("e2", "x10", "a.csv", 10), ("e1", "b2", "b.csv", 2)]
     assert result.duplicates_removed == 3
@@ -257,7 +258,7 @@ def test_fx_no_records(records):
 # -- edge cases found in review ---------------------------------------------------------------------
 @pytest.mark.parametrize("amount", ["NaN", "inf"])
 def test_non_finite_amount_is_rejected(amount):
-    result = clean_day(raw(event(PURCHASE, amount=amount)).lazy(), unparsable().lazy(), FX.lazy(), DAY)
+    result = run(event(PURCHASE, amount=amount))
     assert result.clean.is_empty()
     assert result.rejected["reject_reason"].to_list() == [f"amount '{amount}' is not a decimal"]
 

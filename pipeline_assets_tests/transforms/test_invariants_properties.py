@@ -17,14 +17,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline_assets.transforms.aggregates import daily_event_summary, daily_user_metrics, rolling_revenue_7d
-from pipeline_assets.transforms.clean import EVENT_COLUMNS, EVENT_TYPES, clean_day
+from pipeline_assets.transforms.clean import EVENT_COLUMNS, EVENT_TYPES
 from pipeline_assets.transforms.ingest import parse_content
 from pipeline_assets.transforms.landing_count import count_records
-from pipeline_assets.transforms.raw_layer import raw_records
+from pipeline_assets_tests.raw_day import cleaned
 
 DAY = date(2024, 3, 1)
-INGESTED_AT = datetime(2024, 3, 2, tzinfo=UTC)
-FX = pl.LazyFrame({"currency": ["EUR", "GBP"], "usd_per_unit": [1.25, 1.5]})
+FX = pl.DataFrame({"currency": ["EUR", "GBP"], "usd_per_unit": [1.25, 1.5]})
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -73,8 +72,7 @@ def landing_csv(rows: list[dict], broken: list[bytes]) -> bytes:
 
 def one_day(content: bytes, name: str = "events/date=2024-03-01/a.csv"):
     parsed = parse_content(name, content)
-    raw = raw_records([parsed], DAY, INGESTED_AT)
-    return clean_day(raw.lazy(), parsed.unparsable.lazy(), FX, DAY)
+    return cleaned([parsed.records], parsed.unparsable, FX, DAY)
 
 
 @FAST
