@@ -153,6 +153,7 @@ def _stage_raw(
             part = raw_events_part(parsed.records, day, ingested_at)
             del parsed
             yield part
+            del part  # resumed: written, so let go of it before the next file is parsed
 
     staged = wap.stage(partition_key, {RAW_EVENTS: raw_events_stream(parts)})[RAW_EVENTS]
     rejected_unparsed = pl.concat(unparsable) if unparsable else pl.DataFrame(schema=UNPARSABLE_SCHEMA)

@@ -112,7 +112,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     """
     rates = _rates(fx_rates)
     numbered = raw.with_row_index(ROW)
-    verdicts, instants_read_again = _verdicts(numbered, rates, day)
+    verdicts, uncommon_instants = _verdicts(numbered, rates, day)
     valid = ~pl.col("_invalid")
     invalid_rows = verdicts.filter(pl.col("_invalid"))[ROW]
     # Re-sent ids share their hash with their first sending; the few rows whose hash is not
@@ -120,9 +120,10 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     maybe_resent = verdicts.filter(valid & pl.when(valid).then(pl.col("_id_hash")).is_duplicated())[ROW]
     del verdicts
     picked = numbered.filter(pl.col(ROW).is_in(pl.concat([invalid_rows, maybe_resent]).implode()))
-    # In memory: Polars 2.1's streaming engine panicked formatting the reasons of a small, chunked
-    # selection ("assertion failed: i < self.len()", test_benchmarks_smoke).
-    picked = picked.collect(engine="in-memory")
+    # Picked by the streaming engine (the in-memory one would read the whole day first), then
+    # worked out in memory in one chunk: Polars 2.1's streaming engine panicked formatting the
+    # reasons of a small, chunked selection ("assertion failed: i < self.len()").
+    picked = picked.collect(engine="streaming").rechunk()
     typed_picked = _typed(picked.with_columns(_instants(picked)[0]).lazy(), rates, day)
     invalid = (
         typed_picked.filter(pl.col(ROW).is_in(invalid_rows.implode()))
@@ -149,7 +150,7 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     dropped = resent[ROW].filter(~resent[ROW].is_in(winners[ROW].implode()))
     left_out = pl.concat([invalid_rows, dropped])
     kept = numbered.filter(~pl.col(ROW).is_in(left_out.implode()))
-    clean = _typed(kept.with_columns(_instant(instants_read_again)), rates, day).select(
+    clean = _typed(kept.with_columns(_instant(uncommon_instants)), rates, day).select(
         *(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS)
     )
     return CleanDay(
@@ -159,28 +160,21 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     )
 
 
-def _verdicts(numbered: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time (the
-    streaming engine held about 250 MiB more for them at 1M records); and the instants of the
-    records whose event_ts only the full ISO-8601 grammar reads (``_row``, ``_event_ts``)."""
-    verdicts, read_again = [], []
-    start = 0
-    while True:
-        batch = numbered.select(ROW, *_RULE_FIELDS).slice(start, _BATCH_ROWS).collect()
-        if batch.height == 0 and start > 0:
-            break
-        instants, uncommon = _instants(batch)
-        batch = batch.with_columns(instants)
-        read_again.append(batch.select(pl.col(ROW, "_event_ts").gather(uncommon)))
-        verdicts.append(
-            _typed(batch.lazy(), rates, day)
-            .select(ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash"))
-            .collect()
+def _verdicts(numbered: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, bool]:
+    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time as the
+    streaming engine reads them (it held about 250 MiB more typing them itself at 1M records);
+    and whether any record's event_ts is a spelling only the full ISO-8601 grammar reads."""
+    verdicts, uncommon = [], False
+    for batch in numbered.select(ROW, *_RULE_FIELDS).collect_batches(chunk_size=_BATCH_ROWS):
+        instants, read_again = _instants(batch)
+        uncommon = uncommon or read_again.len() > 0
+        verdict = _typed(batch.with_columns(instants).lazy(), rates, day).select(
+            ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash")
         )
-        if batch.height < _BATCH_ROWS:
-            break
-        start += _BATCH_ROWS
-    return pl.concat(verdicts), pl.concat(read_again)
+        verdicts.append(verdict.collect())
+    if not verdicts:  # a day without records
+        return pl.DataFrame(schema={ROW: pl.UInt32, "_invalid": pl.Boolean, "_id_hash": pl.UInt64}), False
+    return pl.concat(verdicts), uncommon
 
 
 def _landed_record() -> pl.Expr:
@@ -218,18 +212,26 @@ def _typed(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> pl.LazyFram
             pl.when(is_purchase).then(_finite_decimal("amount")).alias("_amount"),
             pl.when(is_purchase).then(pl.col("currency").str.to_uppercase()).alias("_currency"),
         )
-        .with_columns(
-            usd_per_unit=pl.col("_currency").replace_strict(rates, default=None, return_dtype=pl.Float64),
-        )
+        .with_columns(usd_per_unit=_rate_of(pl.col("_currency"), rates))
         .with_columns(
             amount_usd=pl.when(is_purchase).then(pl.col("_amount") * pl.col("usd_per_unit")),
         )
     )
 
 
+def _rate_of(currency: pl.Expr, rates: dict[str, float]) -> pl.Expr:
+    """The day's USD rate of ``currency`` (null for a currency without one). A chain of
+    comparisons, not replace_strict: the streaming engine held the whole day for a mapping
+    (+2.3 GiB when clean_events is sunk at 10M records), and a day has few currencies."""
+    rate = pl.lit(None, pl.Float64)
+    for code, value in rates.items():
+        rate = pl.when(currency == code).then(pl.lit(value, pl.Float64)).otherwise(rate)
+    return rate
+
+
 def _common_utc_instant(text: pl.Expr) -> pl.Expr:
     """The instant of the common spelling (2024-03-01T12:34:56[.ffffff] with Z or ±hh:mm) at the
-    speed of one native parse; null for every other spelling, which `_utc_instant` then reads."""
+    speed of one native parse; null for every other spelling, which `_utc_instant_of` then reads."""
     parsed = text.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%#z", time_unit="us", time_zone="UTC", strict=False)
     return pl.when(text.str.contains(_COMMON_INSTANT)).then(parsed)
 
@@ -237,7 +239,7 @@ def _common_utc_instant(text: pl.Expr) -> pl.Expr:
 def _instants(records: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     """``_event_ts``: every record's UTC instant, null where its event_ts is none; and the
     positions of the records only the full grammar read. The common spelling is read for every
-    record; the full grammar only for the few the common one missed, selected first."""
+    record; the full grammar only for the few the common one missed, picked out first."""
     common = records.select(
         _common_utc_instant(_blank_to_null("event_ts")).alias("_event_ts"), pl.col("event_ts").is_not_null()
     )
@@ -245,25 +247,25 @@ def _instants(records: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
     rows = (instants.is_null() & common["event_ts"]).arg_true()
     if rows.len():
         others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
-        read = others.select(_utc_instant("event_ts")).collect(engine="in-memory").to_series()
+        read = others.select(_utc_instant_of(pl.col("event_ts"))).collect(engine="in-memory").to_series()
         instants = instants.scatter(rows, read)
         rows = rows.filter(read.is_not_null())
     return instants, rows
 
 
-def _instant(read_again: pl.DataFrame) -> pl.Expr:
-    """``_event_ts`` in a lazy pass: the common spelling's instant, else the one the full grammar
-    read for the record in `_verdicts` (``read_again``: ``_row``, ``_event_ts``)."""
+def _instant(uncommon: bool) -> pl.Expr:
+    """``_event_ts`` in a lazy pass over every record: the common spelling's instant, and if
+    any record of the day has another spelling (``uncommon``), the full grammar's for the rest.
+    The full grammar is several times slower, so a day without such spellings skips it."""
     common = _common_utc_instant(_blank_to_null("event_ts"))
-    if read_again.is_empty():
+    if not uncommon:
         return common.alias("_event_ts")
-    by_row = pl.col(ROW).replace_strict(read_again[ROW], read_again["_event_ts"], default=None)
-    return pl.coalesce(common, by_row).alias("_event_ts")
+    return pl.coalesce(common, _utc_instant_of(_blank_to_null("event_ts"))).alias("_event_ts")
 
 
-def _utc_instant(column: str) -> pl.Expr:
+def _utc_instant_of(text: pl.Expr) -> pl.Expr:
     """The UTC instant an accepted ISO-8601 spelling means (see _ISO_INSTANT), or null."""
-    parts = pl.col(column).str.extract_groups(_ISO_INSTANT)
+    parts = text.str.extract_groups(_ISO_INSTANT)
 
     def part(name: str, default: str | None = None) -> pl.Expr:  # the extended or the basic spelling's
         value = pl.coalesce(parts.struct.field(name), parts.struct.field(f"b{name}"))

@@ -83,6 +83,7 @@ def raw_events_stream(parts: Callable[[], Iterator[pl.DataFrame]]) -> pl.LazyFra
             if n_rows is not None:
                 part, n_rows = part.head(n_rows), n_rows - min(n_rows, part.height)
             yield part
+            del part  # resumed: the engine has the part, so let go of it before the next is made
             if n_rows == 0:
                 return
 
