@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from harness import (
+    FLOOR_ASSETS,
     START,
     ChildRun,
     agreement,
@@ -26,35 +27,32 @@ def range_benchmark(workdir: Path, days: int, records: int, rounds: int) -> None
     dates = [START + timedelta(days=n) for n in range(days)]
     first, last = dates[0].isoformat(), dates[-1].isoformat()
     print(f"\n== range: {days} days x {records:,} records ({first}...{last}), {rounds} round(s) ==")
-    figures = {
-        name: {"wall": [], "cpu": [], "rss": []} for name in ("range run", "per-partition runs", "floor (polars)")
-    }
+    variants = ("range run", "range run, whole graph", "per-partition runs", "floor (polars)")
+    figures = {name: {"wall": [], "cpu": [], "rss": []} for name in variants}
     outputs: dict[str, tuple[int, float]] = {}
 
     def record(round_number: int, name: str, runs: list[ChildRun], warehouse: Path) -> None:
         wall, cpu, rss = sum(r.wall_s for r in runs), sum(r.cpu_s for r in runs), max(r.peak_rss_mib for r in runs)
         for key, value in (("wall", wall), ("cpu", cpu), ("rss", rss)):
             figures[name][key].append(value)
-        outputs[name.split()[0]] = warehouse_totals(warehouse, dates)
+        outputs[name] = warehouse_totals(warehouse, dates)
         _report(round_number, rounds, name, wall, cpu, rss)
 
     for round_number in range(1, rounds + 1):
-        # One CLI run for the whole range.
-        warehouse, home = scratch_dir(workdir, "range-warehouse"), scratch_dir(workdir, "range-home")
-        env = dagster_env(landing, warehouse, home)
-        record(
-            round_number,
-            "range run",
-            [run_child(dagster_cmd("--partition-range", f"{first}...{last}"), "range run", env)],
-            warehouse,
-        )
-        _remove(warehouse, home)
-        # One CLI run per day, oldest first, into one warehouse and instance (rolling_revenue_7d reads earlier days).
+        # One CLI run for the whole range: the floor's work, then the whole graph.
+        for name, assets in (("range run", FLOOR_ASSETS), ("range run, whole graph", None)):
+            warehouse, home = scratch_dir(workdir, "range-warehouse"), scratch_dir(workdir, "range-home")
+            env = dagster_env(landing, warehouse, home)
+            cmd = dagster_cmd("--partition-range", f"{first}...{last}", assets=assets)
+            record(round_number, name, [run_child(cmd, name, env)], warehouse)
+            _remove(warehouse, home)
+        # One CLI run of the floor's work per day, oldest first, into one warehouse and instance.
         warehouse, home = scratch_dir(workdir, "daily-warehouse"), scratch_dir(workdir, "daily-home")
         env = dagster_env(landing, warehouse, home)
         runs = []
         for day in dates:
-            runs.append(run_child(dagster_cmd("--partition", day.isoformat()), f"partition {day}", env))
+            cmd = dagster_cmd("--partition", day.isoformat(), assets=FLOOR_ASSETS)
+            runs.append(run_child(cmd, f"partition {day}", env))
             print(f"    partition {day}: {runs[-1].wall_s:.2f} s ({runs[-1].cpu_s:.2f} s CPU)", flush=True)
         record(round_number, "per-partition runs", runs, warehouse)
         _remove(warehouse, home)
@@ -76,7 +74,9 @@ def range_benchmark(workdir: Path, days: int, records: int, rounds: int) -> None
     range_wall, floor_wall = medians["range run"]["wall"], medians["floor (polars)"]["wall"]
     overhead = (medians["per-partition runs"]["wall"] - range_wall) / days
     print(f"per-partition overhead: {overhead:.2f} s per day ((per-partition total - range run) / {days} days)")
-    print(f"ratio range/floor whole-process wall: {ratio(range_wall, floor_wall)} (target <= 2)")
+    print(f"ratio range/floor whole-process wall: {ratio(range_wall, floor_wall)} (target <= 2; the floor's work)")
+    whole_graph = medians["range run, whole graph"]["wall"]
+    print(f"ratio range/floor, the range run of the whole graph: {ratio(whole_graph, floor_wall)}")
 
 
 def rss_ranges(workdir: Path, lengths: list[int], records: int, rounds: int) -> None:

@@ -212,15 +212,16 @@ class Store:
         return self._guarded("create", key, create)
 
     def _publish(self, key: str, write: Callable[[BinaryIO], object]) -> int:
-        """Write ``key`` atomically by ``write(handle)``. A failure of the store names its key;
-        an error of ``write``'s own making (a lazy table's source failing) passes through as it is."""
+        """Write ``key`` atomically by ``write(handle)``. A failure of the store, or an OSError
+        while writing, names the key; any other error of ``write``'s (a lazy table's source
+        failing) passes through as it is."""
         path = self.path(key)
         if not self.is_local:
             # Rendered in full first, then uploaded in one call: an object store makes an object
             # visible only when its upload completes, and a writer that fails uploads nothing
             # (closing an fsspec file after an error would still commit its partial buffer).
             buffer = io.BytesIO()
-            write(buffer)
+            self._render(key, write, buffer)
             self._guarded("write", key, lambda: self.fs.pipe_file(path, buffer.getvalue()))
             return buffer.tell()
         # Written aside in the same directory, then renamed: readers see the old file or the new
@@ -230,16 +231,19 @@ class Store:
         try:
             handle = self._guarded("write", key, lambda: _created(temporary))
             with handle:
-                try:
-                    write(handle)
-                except OSError as error:
-                    raise self._failure("write", key, error) from None
+                self._render(key, write, handle)
                 self._guarded("write", key, lambda: (handle.flush(), os.fsync(handle.fileno())))
             self._guarded("write", key, lambda: os.replace(temporary, path))
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
         return os.path.getsize(path)
+
+    def _render(self, key: str, write: Callable[[BinaryIO], object], handle: BinaryIO) -> None:
+        try:
+            write(handle)
+        except OSError as error:
+            raise self._failure("write", key, error) from None
 
     def publish_staged(self, staged_key: str, key: str) -> None:
         """Move a staged object to ``key`` in one step readers cannot see half of: a rename on

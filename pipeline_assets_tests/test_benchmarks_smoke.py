@@ -27,6 +27,7 @@ RATIO_LINES = (
     "ratio peak RSS (project / pandas): ",
     "ratio ingest defective/clean: ",
     "ratio range/floor whole-process wall: ",
+    "ratio range/floor, the range run of the whole graph: ",
     "ratio peak RSS 2-day/1-day range run: ",
 )
 # sha256 over (key, bytes) of every file of generate(2024-03-01, 2 days, 500 rows, seed 11, 3 per kind),

@@ -124,7 +124,8 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     # worked out in memory in one chunk: Polars 2.1's streaming engine panicked formatting the
     # reasons of a small, chunked selection ("assertion failed: i < self.len()").
     picked = picked.collect(engine="streaming").rechunk()
-    typed_picked = _typed(picked.with_columns(_instants(picked)[0]).lazy(), rates, day)
+    instants, _ = _instants(picked)
+    typed_picked = _typed(picked.with_columns(instants).lazy(), rates, day)
     invalid = (
         typed_picked.filter(pl.col(ROW).is_in(invalid_rows.implode()))
         .select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
@@ -166,8 +167,8 @@ def _verdicts(numbered: pl.LazyFrame, rates: dict[str, float], day: date) -> tup
     and whether any record's event_ts is a spelling only the full ISO-8601 grammar reads."""
     verdicts, uncommon = [], False
     for batch in numbered.select(ROW, *_RULE_FIELDS).collect_batches(chunk_size=_BATCH_ROWS):
-        instants, read_again = _instants(batch)
-        uncommon = uncommon or read_again.len() > 0
+        instants, read_by_full_grammar = _instants(batch)
+        uncommon = uncommon or read_by_full_grammar
         verdict = _typed(batch.with_columns(instants).lazy(), rates, day).select(
             ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash")
         )
@@ -236,21 +237,20 @@ def _common_utc_instant(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(_COMMON_INSTANT)).then(parsed)
 
 
-def _instants(records: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """``_event_ts``: every record's UTC instant, null where its event_ts is none; and the
-    positions of the records only the full grammar read. The common spelling is read for every
-    record; the full grammar only for the few the common one missed, picked out first."""
+def _instants(records: pl.DataFrame) -> tuple[pl.Series, bool]:
+    """``_event_ts``: every record's UTC instant, null where its event_ts is none; and whether
+    the full grammar read any. The common spelling is read for every record; the full grammar
+    only for the few the common one missed, picked out first."""
     common = records.select(
         _common_utc_instant(_blank_to_null("event_ts")).alias("_event_ts"), pl.col("event_ts").is_not_null()
     )
     instants = common["_event_ts"]
     rows = (instants.is_null() & common["event_ts"]).arg_true()
-    if rows.len():
-        others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
-        read = others.select(_utc_instant_of(pl.col("event_ts"))).collect(engine="in-memory").to_series()
-        instants = instants.scatter(rows, read)
-        rows = rows.filter(read.is_not_null())
-    return instants, rows
+    if rows.len() == 0:
+        return instants, False
+    others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
+    read = others.select(_utc_instant_of(pl.col("event_ts"))).collect(engine="in-memory").to_series()
+    return instants.scatter(rows, read), read.is_not_null().any()
 
 
 def _instant(uncommon: bool) -> pl.Expr:
