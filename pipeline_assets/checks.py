@@ -17,6 +17,7 @@ from pipeline_assets.metadata import markdown_table
 from pipeline_assets.partitions import daily_partitions
 from pipeline_assets.schemas import TableModel
 from pipeline_assets.transforms.clean import Reconciliation
+from pipeline_assets.transforms.memory import BATCH_ROWS, in_batches
 
 SCHEMA_CHECK = "schema"
 RECONCILIATION_CHECK = "reconciliation"
@@ -24,8 +25,7 @@ LANDING_FILES_CHECK = "landing_files"
 REPORT_FILES_CHECK = "report_files"
 REPORT_ASSET = "daily_report"
 FAILING_ROWS_SAMPLE = 10
-# Rows audited at a time: a row group as Polars writes them (512²), so a batch reads whole groups.
-AUDIT_BATCH_ROWS = 512**2
+AUDIT_BATCH_ROWS = BATCH_ROWS
 
 
 def daily_check_spec(name: str, asset: str, description: str, *, blocking: bool = True) -> dg.AssetCheckSpec:
@@ -89,16 +89,13 @@ def schema_evaluation(
         return None
 
     table, rows, found, sample = table.lazy(), 0, [], []
-    while True:  # at least once: an empty table still has columns and types to check
-        batch = table.slice(rows, AUDIT_BATCH_ROWS).collect()
+    for batch in in_batches(table, AUDIT_BATCH_ROWS):  # an empty table still has columns and types to check
         cases = failure_cases(model.validate_rows, batch)
         if cases is not None:
             found.append(cases.with_columns(pl.col("index") + rows))
             failing = cases["index"].drop_nulls().unique().sort().head(FAILING_ROWS_SAMPLE - sum(map(len, sample)))
             sample.append(batch[failing.to_list()])
         rows += batch.height
-        if batch.height < AUDIT_BATCH_ROWS:
-            break
     for keys in model.uniqueness_rules:
         if set(keys) <= set(batch.columns):
             repeated = repeated_keys(table, list(keys))

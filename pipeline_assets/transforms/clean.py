@@ -6,6 +6,7 @@ from datetime import date
 import polars as pl
 
 from pipeline_assets.transforms.ingest import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.memory import in_batches
 
 EVENT_COLUMNS = (
     "event_id", "user_id", "session_id", "event_type", "event_ts",
@@ -34,7 +35,6 @@ CLEAN_COLUMNS = {
 FX_RATE_COLUMNS = {"currency": pl.String, "usd_per_unit": pl.Float64, SOURCE_FILE: pl.String, SOURCE_LINE: pl.Int64}
 REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
 ROW = "_row"  # a record's position in the day's raw records
-_BATCH_ROWS = 262_144  # records typed at a time where a pass over every record is batched
 _TYPED = ("user_id", "event_ts", "amount", "currency")  # clean takes these from their typed "_" column
 _RULE_FIELDS = tuple(c for c in EVENT_COLUMNS if c != "metadata")  # what the rules read
 
@@ -111,8 +111,8 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     caller to sink where it is staged.
     """
     rates = _rates(fx_rates)
+    verdicts, uncommon_instants = _verdicts(raw, rates, day)
     numbered = raw.with_row_index(ROW)
-    verdicts, uncommon_instants = _verdicts(numbered, rates, day)
     valid = ~pl.col("_invalid")
     invalid_rows = verdicts.filter(pl.col("_invalid"))[ROW]
     # Re-sent ids share their hash with their first sending; the few rows whose hash is not
@@ -161,20 +161,20 @@ def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFram
     )
 
 
-def _verdicts(numbered: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, bool]:
-    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time as the
-    streaming engine reads them (it held about 250 MiB more typing them itself at 1M records);
-    and whether any record's event_ts is a spelling only the full ISO-8601 grammar reads."""
-    verdicts, uncommon = [], False
-    for batch in numbered.select(ROW, *_RULE_FIELDS).collect_batches(chunk_size=_BATCH_ROWS):
+def _verdicts(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, bool]:
+    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time (the
+    streaming engine held about 250 MiB more typing them itself at 1M records); and whether any
+    record's event_ts is a spelling only the full ISO-8601 grammar reads."""
+    verdicts, uncommon, rows = [], False, 0
+    for records in in_batches(raw.select(*_RULE_FIELDS)):
+        batch = records.with_row_index(ROW, offset=rows)
+        rows += batch.height
         instants, read_by_full_grammar = _instants(batch)
         uncommon = uncommon or read_by_full_grammar
         verdict = _typed(batch.with_columns(instants).lazy(), rates, day).select(
             ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash")
         )
         verdicts.append(verdict.collect())
-    if not verdicts:  # a day without records
-        return pl.DataFrame(schema={ROW: pl.UInt32, "_invalid": pl.Boolean, "_id_hash": pl.UInt64}), False
     return pl.concat(verdicts), uncommon
 
 
