@@ -16,8 +16,10 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +51,9 @@ _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
 NOT_UTF8 = "record is not valid UTF-8"
+# The keys of JSON lines are found a chunk of lines per thread (`_keys_of`).
+_KEY_READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="ndjson-keys")
+_KEY_CHUNK = 16 * 2**20
 
 
 class LandingFileError(ValueError):
@@ -322,8 +327,7 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
     data = data.obj if whole else bytes(data)
     try:  # every key of every line: a schema inferred over all of them, without building columns
-        schema = pl.scan_ndjson(io.BytesIO(data), infer_schema_length=None).collect_schema()
-        keys, nested = schema.names(), [key for key, dtype in schema.items() if dtype.is_nested()]
+        keys, nested = _keys_of(data)
     except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
         keys = list(dict.fromkeys(key for line in lines.str.strip_chars().to_list() for key in json.loads(line)))
         nested = keys
@@ -354,6 +358,29 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
         fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table
+
+
+def _keys_of(data: bytes) -> tuple[list[str], list[str]]:
+    """Every key of the JSON lines in ``data``, in the order Polars gives them, and those with a
+    nested value. Polars infers a schema on one thread, a pass that took twice as long as the
+    read itself, so the lines are inferred a chunk at a time on several threads (each chunk
+    copied only while it is inferred: the reader takes bytes, not a view). When the chunks'
+    keys differ (fields that appear part-way through), the whole is inferred again: Polars
+    orders keys by rules of its own, which are not those of a union of chunks."""
+    bounds = [0]
+    while bounds[-1] < len(data):
+        line_end = data.find(b"\n", bounds[-1] + _KEY_CHUNK)
+        bounds.append(len(data) if line_end < 0 else line_end + 1)
+
+    def schema_of(span: tuple[int, int]) -> pl.Schema:
+        chunk = data if span == (0, len(data)) else data[span[0] : span[1]]
+        return pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
+
+    schemas = list(_KEY_READERS.map(schema_of, zip(bounds, bounds[1:], strict=False)))
+    if any(schema.names() != schemas[0].names() for schema in schemas):
+        schemas = [schema_of((0, len(data)))]
+    keys = schemas[0].names()
+    return keys, [key for key in keys if any(schema[key].is_nested() for schema in schemas)]
 
 
 def _json_reason(text: str) -> str:

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pipeline_assets.transforms import ingest
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, LandingFileError, ParsedFile, parse_landing_file
 
 LINEAGE = ["_source_file", "_source_line"]
@@ -257,6 +258,23 @@ def test_jsonl_nested_value_with_escapes_under_a_key_spelled_with_escapes():
     parsed = parse("a.jsonl", b'{"\\/":""}\n{"\\/":["\\u001f"], "m": "{\\"a\\": 1}"}\n')
     assert [json.loads(v) for v in parsed.records["/"].to_list()[1:]] == [["\x1f"]]
     assert parsed.records["m"].to_list() == [None, '{"a": 1}']  # a text value that looks like JSON stays as it is
+
+
+@pytest.mark.parametrize(
+    "last_lines",
+    [
+        [b'{"id": "40", "m": {"a": "\\u0041\\n"}}', b'{"id": "41", "m": "y"}'],  # nested only in the last chunk
+        [b'{"id": "40", "late": 7, "m": {"a": 1}}', b'{"id": "41", "late": "y"}'],  # a key first seen there
+    ],
+)
+def test_jsonl_keys_found_a_chunk_at_a_time_are_the_whole_files(monkeypatch, last_lines):
+    """Keys are inferred a chunk of lines per thread; the records are those of the file
+    inferred whole, in the same column order, nested values with escapes included."""
+    data = b"\n".join([b'{"id": "%d", "m": "x"}' % n for n in range(40)] + last_lines) + b"\n"
+    whole = parse("a.jsonl", data)
+    monkeypatch.setattr(ingest, "_KEY_CHUNK", 50)  # a chunk of about two lines
+    assert_frame_equal(parse("a.jsonl", data).records, whole.records)
+    assert json.loads(whole.records["m"][40]) == json.loads(last_lines[0])["m"]
 
 
 @pytest.mark.parametrize(
