@@ -12,7 +12,7 @@ after the 01:00 schedule).
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -71,15 +71,32 @@ def verdict(day: date, first_materialized: datetime | None, now: datetime, hour:
     return Verdict(False, f"{day} is overdue: expected by {due:%Y-%m-%d %H:%M} UTC, not materialised.", metadata)
 
 
-def first_materialization(instance: dg.DagsterInstance, asset: str, day: str) -> datetime | None:
-    records = instance.fetch_materializations(
-        dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=[day]), limit=1, ascending=True
-    ).records
-    return datetime.fromtimestamp(records[0].timestamp, UTC) if records else None
+def first_materializations(instance: dg.DagsterInstance, asset: str, days: Sequence[str]) -> dict[str, datetime]:
+    """When each of ``days`` was first materialised, for those that were: one query for all of
+    them (a range run's check asks for every day of the range), paged oldest first."""
+    first: dict[str, datetime] = {}
+    records_filter = dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=list(days))
+    cursor = None
+    while days:
+        page = instance.fetch_materializations(records_filter, limit=1000, cursor=cursor, ascending=True)
+        for record in page.records:
+            if record.partition_key is not None:
+                first.setdefault(record.partition_key, datetime.fromtimestamp(record.timestamp, UTC))
+        if not page.has_more:
+            break
+        cursor = page.cursor
+    return first
 
 
-def evaluation(instance: dg.DagsterInstance, asset: str, day: str, now: datetime, hour: int):
-    result = verdict(date.fromisoformat(day), first_materialization(instance, asset, day), now, hour)
+def evaluations(
+    instance: dg.DagsterInstance, asset: str, days: Sequence[str], now: datetime, hour: int
+) -> list[dg.AssetCheckEvaluation]:
+    """The freshness verdict of each of ``days`` of ``asset``."""
+    first = first_materializations(instance, asset, days)
+    return [_evaluation(asset, day, verdict(date.fromisoformat(day), first.get(day), now, hour)) for day in days]
+
+
+def _evaluation(asset: str, day: str, result: Verdict) -> dg.AssetCheckEvaluation:
     return dg.AssetCheckEvaluation(
         asset_key=dg.AssetKey(asset),
         check_name=FRESHNESS_CHECK,
@@ -105,12 +122,14 @@ def _spec(asset: str) -> dg.AssetCheckSpec:
 def freshness_checks(context: dg.AssetCheckExecutionContext):
     """Executed from the UI for chosen partitions: the same verdict the sensor records."""
     now, hour = datetime.now(UTC), freshness_hour()
-    evaluations = [
-        evaluation(context.instance, check_key.asset_key.to_user_string(), day, now, hour)
+    verdicts = [
+        evaluation
         for check_key in context.selected_asset_check_keys
-        for day in context.partition_keys
+        for evaluation in evaluations(
+            context.instance, check_key.asset_key.to_user_string(), context.partition_keys, now, hour
+        )
     ]
-    yield from check_results(context, evaluations)
+    yield from check_results(context, verdicts)
     yield from check_outputs(context)
 
 
@@ -137,6 +156,6 @@ def freshness_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     for asset in DAILY_ASSETS:
         kept = [d for d in cursor.get(asset, ()) if days and d >= days[0].isoformat()]
         new = pending(cursor, asset, days)
-        events += [evaluation(context.instance, asset, day, now, hour) for day in new]
+        events += evaluations(context.instance, asset, new, now, hour)
         recorded[asset] = sorted(kept + new)
     return dg.SensorResult(asset_events=events, cursor=json.dumps(recorded))

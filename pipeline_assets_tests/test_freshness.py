@@ -11,6 +11,7 @@ from pipeline_assets.freshness import (
     FRESHNESS_CHECK,
     days_due,
     deadline,
+    evaluations,
     freshness_hour,
     freshness_sensor,
     verdict,
@@ -73,3 +74,17 @@ def test_the_sensor_records_each_due_partition_once_fresh_or_overdue():
         second = freshness_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert second.asset_events == []
         assert missing_day in json.loads(second.cursor)["clean_events"]
+
+
+def test_each_day_is_judged_by_its_first_materialisation_in_one_query_for_all():
+    days = ["2024-03-01", "2024-03-02", "2024-03-03"]
+    now = datetime(2024, 3, 10, tzinfo=UTC)
+    with dg.instance_for_test() as instance:
+        for day in (days[0], days[2], days[0]):  # 03-01 again, later: its first one counts
+            instance.report_runless_asset_event(dg.AssetMaterialization("clean_events", partition=day))
+        instance.report_runless_asset_event(dg.AssetMaterialization("raw_events", partition=days[1]))
+        first = instance.fetch_materializations(dg.AssetKey("clean_events"), limit=1, ascending=True).records[0]
+        verdicts = {e.partition: e for e in evaluations(instance, "clean_events", days, now, hour=6)}
+    assert [verdicts[d].passed for d in days] == [True, False, True]  # 03-02 has only raw_events
+    assert verdicts[days[0]].metadata["first_materialized"].value == pytest.approx(first.timestamp, abs=1e-5)
+    assert all(e.metadata["late"].value for e in (verdicts[days[0]], verdicts[days[2]]))  # materialised now, in 2026

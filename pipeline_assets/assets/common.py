@@ -1,6 +1,7 @@
 """What every daily table asset shares: its decorator settings and its write-audit-publish path."""
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -25,6 +26,10 @@ from pipeline_assets.transforms.memory import return_freed_memory
 from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
 
 OWNERS = ["team:data-platform"]
+# Audits run beside the step's own work (Polars and Pandera's Polars release the GIL): a day's
+# raw_events is audited while clean_day reads it. One thread for the process, as for the landing
+# readers: a thread's allocator arena outlives it.
+_AUDITOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit")
 
 # Transient storage faults (a reset connection, a throttled request) deserve another try, spread
 # out so that concurrent runs do not retry in lockstep. Deterministic failures (a missing day, a
@@ -80,8 +85,9 @@ class WriteAuditPublish:
     """One step's daily tables through write-audit-publish, a day at a time.
 
     Each day is staged as soon as it is computed, audited from the staged files (every row, by
-    its Pandera model) and recorded with its own metadata, so the step holds one day in memory.
-    A blocking check that fails stops the step at once; the step then publishes nothing and its
+    its Pandera model; on a thread of its own, beside the rest of the day's work) and recorded
+    with its own metadata, so the step holds one day in memory. `day` waits for the day's audits:
+    a blocking check that fails stops the step there; the step then publishes nothing and its
     staging is removed. Otherwise `outputs` publishes every staged day of every table of the
     step together (`RunStaging.publish`) and hands them to the IO manager, which records them.
     Entering takes the step's lease on each of its days (`leases`), so that no other run reads
@@ -106,7 +112,7 @@ class WriteAuditPublish:
         self.staging = RunStaging(warehouse.store, context.run.run_id)
         self.leases = _day_leases(context, warehouse)
         self.staged: dict[str, list[StagedPartition]] = {asset: [] for asset in self.models}
-        self._evaluations: list[dg.AssetCheckEvaluation] = []  # the current day's audits
+        self._audits: list[Future[dg.AssetCheckEvaluation]] = []  # the current day's, running or done
 
     def __enter__(self) -> "WriteAuditPublish":
         self.leases.acquire(self.context.partition_keys)  # before anything is read
@@ -117,6 +123,9 @@ class WriteAuditPublish:
         return self
 
     def __exit__(self, error_type, error, traceback) -> None:
+        for audit in self._audits:  # a failing step's audits end before its staging is removed
+            if not audit.cancel():
+                audit.exception()  # waits; a failure of its own is not the step's
         self.leases.release()
         if error_type is None:
             return
@@ -129,7 +138,8 @@ class WriteAuditPublish:
             raise replacement from None
 
     def stage(self, partition_key: str, tables: dict[str, pl.DataFrame | pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
-        """Stage a day of each table in ``tables``, audit it from staging and record its metadata.
+        """Stage a day of each table in ``tables``, start its audit from staging (`day` waits for
+        it) and record its metadata.
 
         A LazyFrame is sunk to staging a batch at a time, never whole. Takes each table out of
         ``tables`` as it goes, so that nothing holds a table once it is staged (the audit reads
@@ -146,7 +156,7 @@ class WriteAuditPublish:
             scan = scans[asset] = self.staging.scan(staged)
             key = dg.AssetKey(asset)
             if model is not None and dg.AssetCheckKey(key, SCHEMA_CHECK) in self.context.selected_asset_check_keys:
-                self._evaluations.append(schema_evaluation(asset, model, scan, partition_key))
+                self._audits.append(_AUDITOR.submit(_audit, asset, model, scan, partition_key))
             metadata = partition_metadata(
                 scan.head(PREVIEW_ROWS).collect(),
                 staged,
@@ -179,8 +189,8 @@ class WriteAuditPublish:
                 self.context.add_asset_metadata(
                     dict(figures), asset_key=dg.AssetKey(asset), partition_key=partition_key
                 )
-        evaluations, self._evaluations = [*self._evaluations, *extra_evaluations], []
-        yield from record_evaluations(self.context, evaluations)
+        audits, self._audits = self._audits, []
+        yield from record_evaluations(self.context, [audit.result() for audit in audits] + list(extra_evaluations))
 
     def outputs(self) -> Iterator[dg.Output]:
         yield from check_outputs(self.context)
@@ -194,6 +204,12 @@ class WriteAuditPublish:
 
     def _in_progress(self, run_id: str) -> bool:
         return run_in_progress(self.context.instance, run_id)
+
+
+def _audit(asset: str, model: TableModel, scan: pl.LazyFrame, partition_key: str) -> dg.AssetCheckEvaluation:
+    evaluation = schema_evaluation(asset, model, scan, partition_key)
+    return_freed_memory()
+    return evaluation
 
 
 def run_in_progress(instance: dg.DagsterInstance, run_id: str) -> bool:

@@ -130,7 +130,6 @@ class _StagedRaw:
 
 
 def _stage_raw(
-    context: dg.AssetExecutionContext,
     wap: WriteAuditPublish,
     landing: LandingZone,
     files: list[StoredFile],
@@ -146,7 +145,7 @@ def _stage_raw(
     extra: set[str] = set()
 
     def parts() -> Iterator[pl.DataFrame]:
-        for file, parsed, counted in read_landing_files(context, landing, files):
+        for file, parsed, counted in read_landing_files(landing, files):
             records_by_file[file.key] = counted
             unparsable.append(parsed.unparsable)
             extra.update(extra_columns(parsed.landed_columns))
@@ -173,7 +172,7 @@ def _stage_day(
 ) -> tuple[list[dg.AssetCheckEvaluation], dict]:
     """Stage the day's three tables, each as soon as it is computed (raw_events as it is parsed,
     clean_events sunk from the staged raw_events); return the day's other verdicts and figures."""
-    raw = _stage_raw(context, wap, landing, files, partition_key, ingested_at)
+    raw = _stage_raw(wap, landing, files, partition_key, ingested_at)
     result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
     rejected_rows = result.rejected.height
     clean = wap.stage(partition_key, {CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected})[CLEAN_EVENTS]

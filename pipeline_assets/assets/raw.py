@@ -36,7 +36,7 @@ _GZIP_RATIO = 5  # a gzip file's text is about this many times its size (the gen
 
 
 def read_landing_files(
-    context: dg.AssetExecutionContext, landing: LandingZone, files: Sequence[StoredFile]
+    landing: LandingZone, files: Sequence[StoredFile]
 ) -> Iterator[tuple[StoredFile, ParsedFile, int]]:
     """Each file (in name order) parsed, and its records counted from the bytes by other code than
     the parser's (for the reconciliation). Several are parsed at a time within `READ_AHEAD_BYTES`:
@@ -48,8 +48,9 @@ def read_landing_files(
             file = waiting.popleft()
             reading.append((file, _READERS.submit(_read_landing_file, landing, file)))
         file, future = reading.popleft()
+        # No log line per file: each is an event the run's storage writes (a range run has
+        # thousands); the day's counts are logged, and each file's are in landing_files' metadata.
         parsed, counted = future.result()
-        context.log.debug(f"{file.key}: {counted} records, {parsed.unparsable.height} unparsable")
         yield file, parsed, counted
         del parsed, future  # resumed: the caller is done with the file
 
@@ -112,7 +113,7 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
         ingested_at = ingestion_time()
         for partition_key in context.partition_keys:
             files = landing.fx_rate_files(partition_key)
-            parsed = [parsed for _, parsed, _ in read_landing_files(context, landing, files)]
+            parsed = [parsed for _, parsed, _ in read_landing_files(landing, files)]
             records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
             rates, problems = type_fx_rates(records)
             problems = [
