@@ -1,5 +1,7 @@
 """The code location: what the graph is made of, and where it reads and writes."""
 
+import gc
+
 import dagster as dg
 
 from pipeline_assets.alerts import ALERTS_RESOURCE, failure_alerts_from_env, run_failure_alerts
@@ -63,3 +65,6 @@ def build_definitions(settings: PipelineSettings) -> dg.Definitions:
 
 
 defs = build_definitions(PipelineSettings.from_env())
+# What the code location's imports and Definitions made lives as long as the process: kept out of
+# the garbage collector's passes, which otherwise walk it on every full collection and at exit.
+gc.freeze()
