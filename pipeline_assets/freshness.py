@@ -75,17 +75,18 @@ def first_materializations(instance: dg.DagsterInstance, asset: str, days: Seque
     """When each of ``days`` was first materialised, for those that were: one query for all of
     them (a range run's check asks for every day of the range), paged oldest first."""
     first: dict[str, datetime] = {}
+    if not days:
+        return first
     records_filter = dg.AssetRecordsFilter(asset_key=dg.AssetKey(asset), asset_partitions=list(days))
     cursor = None
-    while days:
+    while True:
         page = instance.fetch_materializations(records_filter, limit=1000, cursor=cursor, ascending=True)
         for record in page.records:
             if record.partition_key is not None:
                 first.setdefault(record.partition_key, datetime.fromtimestamp(record.timestamp, UTC))
         if not page.has_more:
-            break
+            return first
         cursor = page.cursor
-    return first
 
 
 def evaluations(
