@@ -100,6 +100,10 @@ def start(workdir: Path) -> tuple[subprocess.Popen, UiServer]:
         "PIPELINE_LANDING_URL": str(landing),
         "PIPELINE_WAREHOUSE_URL": str(warehouse),
         "PIPELINE_START_DATE": days[0],
+        # Each day's deadline at 00:00 UTC the next day: every served day, yesterday included, is
+        # then past it whatever the hour now (at the default 06:00 a run before 06:00 UTC saw
+        # yesterday not due, and the freshness test waited for a verdict the sensor rightly withheld).
+        "PIPELINE_FRESHNESS_HOUR_UTC": "0",
         "PYTHONPATH": str(REPO_ROOT),
     }
     # From the repo root, as the README says: the code location is named in pyproject.toml.
