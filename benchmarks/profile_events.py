@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline_assets.checks import schema_evaluation
 from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
-from pipeline_assets.storage import Store
+from pipeline_assets.storage import Store, WriteAlongside
 from pipeline_assets.transforms.clean import clean_day
 from pipeline_assets.transforms.ingest import decompressed, parse_content
 from pipeline_assets.transforms.landing_count import count_records
@@ -58,9 +58,12 @@ def one_day(landing: Path, day: str, out: Path, results: dict) -> None:
     staged_raw = pl.scan_parquet(out / "raw.parquet").select(pl.lit(the_day).alias("date"), pl.all())
     timed("audit raw", results, schema_evaluation, "raw_events", RawEvents, staged_raw, day)
     result = timed("clean_day", results, clean_day, staged_raw, pl.concat(unparsable).lazy(), fx, the_day)
-    for name, frame in (("clean", result.clean), ("rejected", result.rejected)):
-        timed(f"write {name}", results, store.write_parquet, f"{name}.parquet", frame.drop("date"))
-    del result
+    # As in the step, the rows that break a rule are found while clean is written.
+    clean_pass = WriteAlongside(result.clean.drop("date"), (result.invalid_rows,))
+    timed("write clean", results, store.write_parquet, "clean.parquet", clean_pass)
+    rejected = timed("rejected", results, result.rejected, *clean_pass.collected)
+    timed("write rejected", results, store.write_parquet, "rejected.parquet", rejected.drop("date"))
+    del result, rejected
     for name, model in (("clean", CleanEvents), ("rejected", RejectedEvents)):
         staged = pl.scan_parquet(out / f"{name}.parquet").select(pl.lit(the_day).alias("date"), pl.all())
         timed(f"audit {name}", results, schema_evaluation, name, model, staged, day)

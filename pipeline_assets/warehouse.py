@@ -22,14 +22,14 @@ of one landing read never stay from two reads.
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import dagster as dg
 import polars as pl
 
 from pipeline_assets.leases import owner_alive, owner_record
 from pipeline_assets.partitions import partition_day
-from pipeline_assets.storage import Store
+from pipeline_assets.storage import Store, WriteAlongside
 
 DATA_FILE = "data.parquet"
 PARTITION_COLUMN = "date"
@@ -80,13 +80,18 @@ def _is_day(partition_key: str) -> bool:
     return True
 
 
-def _file_frame(frame: pl.DataFrame | pl.LazyFrame, partition_key: str) -> pl.DataFrame | pl.LazyFrame:
+Table = pl.DataFrame | pl.LazyFrame | WriteAlongside  # what a day of an asset is staged from
+
+
+def _file_frame(frame: Table, partition_key: str) -> Table:
     """What a partition's file holds: the table without its partition column, which must say
     ``partition_key`` on every row (a row of another day would be filed under the wrong one).
     A lazy table is not checked: it is a plan that sets the column to its day (`clean_day`,
     `raw_events_stream`), and checking would mean computing it twice."""
     if isinstance(frame, pl.LazyFrame):
         return frame.drop(PARTITION_COLUMN, strict=False)
+    if isinstance(frame, WriteAlongside):
+        return replace(frame, table=frame.table.drop(PARTITION_COLUMN, strict=False))
     if PARTITION_COLUMN not in frame.columns:
         return frame
     days = frame.get_column(PARTITION_COLUMN).unique()
@@ -157,8 +162,8 @@ class RunStaging:
         """Record who owns this staging, so that a later run can tell abandoned staging from live."""
         self.store.write_bytes(f"{self.prefix}/{OWNER_FILE}", json.dumps(owner_record(self.run_id)).encode())
 
-    def stage(self, asset: str, partition_key: str, frame: pl.DataFrame | pl.LazyFrame) -> StagedPartition:
-        """Write a day of ``asset`` to staging; a LazyFrame is sunk there without being held."""
+    def stage(self, asset: str, partition_key: str, frame: Table) -> StagedPartition:
+        """Write a day of ``asset`` to staging; a lazy table is sunk there without being held."""
         key = f"{self.prefix}/{partition_file(asset, partition_key)}"
         size = self.store.write_parquet(key, _file_frame(frame, partition_key))
         if isinstance(frame, pl.DataFrame):

@@ -23,7 +23,7 @@ from pipeline_assets.resources import Warehouse
 from pipeline_assets.schemas import TableModel
 from pipeline_assets.storage import StorageError, redacted_native_error
 from pipeline_assets.transforms.memory import return_freed_memory
-from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, sweep
+from pipeline_assets.warehouse import PublishedTable, RunStaging, StagedPartition, Table, sweep
 
 OWNERS = ["team:data-platform"]
 # Audits run beside the step's own work (Polars and Pandera's Polars release the GIL): a day's
@@ -137,11 +137,11 @@ class WriteAuditPublish:
         if replacement is not None:
             raise replacement from None
 
-    def stage(self, partition_key: str, tables: dict[str, pl.DataFrame | pl.LazyFrame]) -> dict[str, pl.LazyFrame]:
+    def stage(self, partition_key: str, tables: dict[str, Table]) -> dict[str, pl.LazyFrame]:
         """Stage a day of each table in ``tables``, start its audit from staging (`day` waits for
         it) and record its metadata.
 
-        A LazyFrame is sunk to staging a batch at a time, never whole. Takes each table out of
+        A lazy table is sunk to staging a batch at a time, never whole. Takes each table out of
         ``tables`` as it goes, so that nothing holds a table once it is staged (the audit reads
         the staged file): give it the only references. Returns the staged rows of each, for
         what is computed from them (cleaning reads raw_events back, figures read clean_events).
@@ -172,7 +172,7 @@ class WriteAuditPublish:
     def day(
         self,
         partition_key: str,
-        frames: Mapping[str, pl.DataFrame | pl.LazyFrame],
+        frames: Mapping[str, Table],
         extra_evaluations: Sequence[dg.AssetCheckEvaluation] = (),
         figures: Mapping[str, Any] | None = None,
     ) -> Iterator[Any]:

@@ -27,7 +27,7 @@ from pipeline_assets.log_format import log_fields
 from pipeline_assets.metadata import column_lineage
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
-from pipeline_assets.storage import StoredFile
+from pipeline_assets.storage import StoredFile, WriteAlongside
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
 from pipeline_assets.transforms.file_accounting import file_accounting
 from pipeline_assets.transforms.ingest import SOURCE_FILE, UNPARSABLE_SCHEMA
@@ -174,8 +174,13 @@ def _stage_day(
     clean_events sunk from the staged raw_events); return the day's other verdicts and figures."""
     raw = _stage_raw(wap, landing, files, partition_key, ingested_at)
     result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
-    rejected_rows = result.rejected.height
-    clean = wap.stage(partition_key, {CLEAN_EVENTS: result.clean, REJECTED_EVENTS: result.rejected})[CLEAN_EVENTS]
+    # The rows that break a rule are found while clean_events is sunk: the day is typed once.
+    clean_pass = WriteAlongside(result.clean, (result.invalid_rows,))
+    clean = wap.stage(partition_key, {CLEAN_EVENTS: clean_pass})[CLEAN_EVENTS]
+    rejected = result.rejected(*clean_pass.collected)
+    rejected_rows = rejected.height
+    wap.stage(partition_key, {REJECTED_EVENTS: rejected})
+    del rejected
     clean_rows, revenue = clean.select(pl.len(), pl.col("amount_usd").sum()).collect().row(0)
     counts = Reconciliation(
         landing_records=sum(raw.records_by_file.values()),

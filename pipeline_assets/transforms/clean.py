@@ -6,7 +6,6 @@ from datetime import date
 import polars as pl
 
 from pipeline_assets.transforms.ingest import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
-from pipeline_assets.transforms.memory import in_batches
 
 EVENT_COLUMNS = (
     "event_id", "user_id", "session_id", "event_type", "event_ts",
@@ -36,7 +35,6 @@ FX_RATE_COLUMNS = {"currency": pl.String, "usd_per_unit": pl.Float64, SOURCE_FIL
 REJECTED_COLUMNS = {"date": pl.Date, "event_id": pl.String, **UNPARSABLE_SCHEMA}
 ROW = "_row"  # a record's position in the day's raw records
 _TYPED = ("user_id", "event_ts", "amount", "currency")  # clean takes these from their typed "_" column
-_RULE_FIELDS = tuple(c for c in EVENT_COLUMNS if c != "metadata")  # what the rules read
 
 # event_ts: "ISO-8601 timestamp with offset or Z". Accepted spellings of an instant (the grammar and
 # its reasons are in pipeline_assets_tests/reference_parsing.py, section 3, with a Python reference):
@@ -91,91 +89,125 @@ class Reconciliation:
 
 @dataclass(frozen=True)
 class CleanDay:
-    clean: pl.LazyFrame  # a plan over the raw records, for a sink: nothing of it is computed yet
-    rejected: pl.DataFrame
+    """A day's records split by plans over its raw records, for one pass to compute together:
+    sink ``clean`` and collect ``invalid_rows`` in the same query (``pl.collect_all``, as
+    `storage.WriteAlongside` does), then make `rejected` from the rows collected."""
+
+    clean: pl.LazyFrame  # the clean events, for a sink: nothing of it is computed yet
+    invalid_rows: pl.LazyFrame  # the `_row` of each record that breaks a rule
     duplicates_removed: int
+    numbered: pl.LazyFrame  # the raw records with their `_row`
+    unparsable: pl.LazyFrame
+    rates: dict[str, float]
+    day: date
+
+    def rejected(self, invalid_rows: pl.DataFrame) -> pl.DataFrame:
+        """rejected_events: the unparsable records and those of ``invalid_rows`` (as collected),
+        with their reasons, in (source file, line) order. The few invalid records are picked
+        from the raw ones again and typed on their own, in memory: Polars 2.1's streaming engine
+        panicked formatting the reasons of a small, chunked selection ("assertion failed: i <
+        self.len()")."""
+        picked, typed = _picked(self.numbered, invalid_rows[ROW], self.rates, self.day)
+        invalid = (
+            typed.select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
+            .collect(engine="in-memory")
+            .join(picked.select(ROW, _landed_record().alias("raw_record")), on=ROW, how="left")  # untrimmed
+        )
+        unparsable = self.unparsable.collect().select(
+            pl.lit(self.day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA
+        )
+        rejected = pl.concat([unparsable, invalid.select(list(REJECTED_COLUMNS))]).sort([SOURCE_FILE, SOURCE_LINE])
+        return rejected.cast(REJECTED_COLUMNS)  # type: ignore[arg-type]
+
+    def collect(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The clean events and rejected_events in memory (for small days and tests)."""
+        clean, invalid_rows = pl.collect_all([self.clean, self.invalid_rows], engine="streaming")
+        return clean, self.rejected(invalid_rows)
 
 
 def clean_day(raw: pl.LazyFrame, unparsable: pl.LazyFrame, fx_rates: pl.LazyFrame, day: date) -> CleanDay:
     """Split one day's raw records (``raw_events`` rows: the contract's fields as text,
-    ``_extra_columns``, the lineage; in (source file, line) order) into clean events and rejected
-    records.
+    ``_extra_columns``, the lineage; in (source file, line) order) into clean events and records
+    that break a rule.
 
     ``fx_rates`` holds ``currency`` and ``usd_per_unit`` (Float64); USD needs no row. Both
     tables come out in (source file, line) order.
 
-    ``raw`` is read in three passes and never held whole, so that a day larger than memory
-    cleans in a batch's memory: the verdicts (whether each record breaks a rule, and its id's
-    hash) a batch at a time; then the few invalid and re-sent records, picked and worked out on
-    their own; then ``clean``, returned as a plan of the records left, typed again, for the
-    caller to sink where it is staged.
+    ``raw`` is never held whole, so that a day larger than memory cleans in a batch's memory,
+    and the day's records are typed in one pass: a cheap pass first finds the ids that may be
+    re-sent (and whether any event_ts needs the full ISO-8601 grammar); those few records are
+    picked and typed on their own to find the re-sendings that lose; then one plan types every
+    other record, for clean events to be sunk and the rows that break a rule to be collected in
+    the same pass.
     """
     rates = _rates(fx_rates)
-    verdicts, uncommon_instants = _verdicts(raw, rates, day)
+    id_hashes, uncommon_instants = _id_hashes(raw)
     numbered = raw.with_row_index(ROW)
-    valid = ~pl.col("_invalid")
-    invalid_rows = verdicts.filter(pl.col("_invalid"))[ROW]
     # Re-sent ids share their hash with their first sending; the few rows whose hash is not
-    # unique are compared as text below (a collision of two different ids is not a re-send).
-    maybe_resent = verdicts.filter(valid & pl.when(valid).then(pl.col("_id_hash")).is_duplicated())[ROW]
-    del verdicts
-    picked = numbered.filter(pl.col(ROW).is_in(pl.concat([invalid_rows, maybe_resent]).implode()))
-    # Picked by the streaming engine (the in-memory one would read the whole day first), then
-    # worked out in memory in one chunk: Polars 2.1's streaming engine panicked formatting the
-    # reasons of a small, chunked selection ("assertion failed: i < self.len()").
-    picked = picked.collect(engine="streaming").rechunk()
-    instants, _ = _instants(picked)
-    typed_picked = _typed(picked.with_columns(instants).lazy(), rates, day)
-    invalid = (
-        typed_picked.filter(pl.col(ROW).is_in(invalid_rows.implode()))
-        .select(ROW, "date", "event_id", SOURCE_FILE, SOURCE_LINE, _reject_reason().alias("reject_reason"))
-        .collect(engine="in-memory")
-        .join(picked.select(ROW, _landed_record().alias("raw_record")), on=ROW, how="left")  # untrimmed
+    # unique are compared as text (a collision of two different ids is not a re-send).
+    maybe_resent = id_hashes.filter(pl.col("_id_hash").is_duplicated() & pl.col("_id_hash").is_not_null())[ROW]
+    del id_hashes
+    dropped = _losing_resendings(numbered, maybe_resent, rates, day)
+    kept = numbered.filter(~pl.col(ROW).is_in(dropped.implode())).with_columns(_instant(uncommon_instants))
+    typed = _typed(kept, rates, day).with_columns(_breaks_a_rule().alias("_invalid"))
+    return CleanDay(
+        clean=typed.filter(~pl.col("_invalid")).select(
+            *(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS)
+        ),
+        invalid_rows=typed.filter(pl.col("_invalid")).select(ROW),
+        duplicates_removed=dropped.len(),
+        numbered=numbered,
+        unparsable=unparsable,
+        rates=rates,
+        day=day,
     )
-    rejected = pl.concat(
+
+
+def _picked(
+    numbered: pl.LazyFrame, rows: pl.Series, rates: dict[str, float], day: date
+) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """The raw records at ``rows``, picked by the streaming engine (the in-memory one would read
+    the whole day first) into one chunk, and a plan of them typed, to run in memory. No rows, no
+    pass over the day."""
+    if rows.is_empty():
+        picked = numbered.head(0).collect()
+    else:
+        picked = numbered.filter(pl.col(ROW).is_in(rows.implode())).collect(engine="streaming").rechunk()
+    return picked, _typed(picked.with_columns(_instants(picked)).lazy(), rates, day)
+
+
+def _id_hashes(raw: pl.LazyFrame) -> tuple[pl.DataFrame, bool]:
+    """Every record's ``_row`` and the hash of its event_id (null where it has none), in one pass
+    over two columns; and whether the full ISO-8601 grammar (several times slower than the common
+    spelling's parse) reads any record's event_ts that the common spelling does not match, so
+    that the typing pass tries it too. Those event_ts are few, and are read in memory."""
+    event_id, event_ts = _blank_to_null("event_id"), _blank_to_null("event_ts")
+    hashes, others = pl.collect_all(
         [
-            unparsable.collect().select(
-                pl.lit(day).alias("date"), pl.lit(None, pl.String).alias("event_id"), *UNPARSABLE_SCHEMA
+            raw.select(pl.when(event_id.is_not_null()).then(event_id.hash()).alias("_id_hash")).with_row_index(ROW),
+            raw.select(event_ts).filter(
+                pl.col("event_ts").is_not_null() & ~pl.col("event_ts").str.contains(_COMMON_INSTANT)
             ),
-            invalid.select(list(REJECTED_COLUMNS)),
-        ]
-    ).sort([SOURCE_FILE, SOURCE_LINE])
-    # One row per event_id: the latest event_ts wins, ties go to the last by (source file, line).
+        ],
+        engine="streaming",
+    )
+    return hashes, bool(others.select(_utc_instant_of(pl.col("event_ts")).is_not_null().any()).item())
+
+
+def _losing_resendings(
+    numbered: pl.LazyFrame, maybe_resent: pl.Series, rates: dict[str, float], day: date
+) -> pl.Series:
+    """The ``_row`` of each valid re-sending that loses to another: one row per event_id stays,
+    the latest event_ts, ties to the last by (source file, line)."""
+    _, typed = _picked(numbered, maybe_resent, rates, day)
     resent = (
-        typed_picked.filter(pl.col(ROW).is_in(maybe_resent.implode()))
+        typed.filter(~_breaks_a_rule())
         .select(ROW, "event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE)
         .collect(engine="in-memory")
         .filter(pl.col("event_id").is_duplicated())
     )
     winners = resent.sort(["event_id", "_event_ts", SOURCE_FILE, SOURCE_LINE]).unique("event_id", keep="last")
-    dropped = resent[ROW].filter(~resent[ROW].is_in(winners[ROW].implode()))
-    left_out = pl.concat([invalid_rows, dropped])
-    kept = numbered.filter(~pl.col(ROW).is_in(left_out.implode()))
-    clean = _typed(kept.with_columns(_instant(uncommon_instants)), rates, day).select(
-        *(pl.col(f"_{c}").alias(c) if c in _TYPED else pl.col(c) for c in CLEAN_COLUMNS)
-    )
-    return CleanDay(
-        clean=clean,
-        rejected=rejected.cast(REJECTED_COLUMNS),  # type: ignore[arg-type]
-        duplicates_removed=dropped.len(),
-    )
-
-
-def _verdicts(raw: pl.LazyFrame, rates: dict[str, float], day: date) -> tuple[pl.DataFrame, bool]:
-    """Every record's ``_invalid`` and ``_id_hash`` by ``_row``, typed a batch at a time (the
-    streaming engine held about 250 MiB more typing them itself at 1M records); and whether any
-    record's event_ts is a spelling only the full ISO-8601 grammar reads."""
-    verdicts, uncommon, rows = [], False, 0
-    for records in in_batches(raw.select(*_RULE_FIELDS)):
-        batch = records.with_row_index(ROW, offset=rows)
-        rows += batch.height
-        instants, read_by_full_grammar = _instants(batch)
-        uncommon = uncommon or read_by_full_grammar
-        verdict = _typed(batch.with_columns(instants).lazy(), rates, day).select(
-            ROW, _breaks_a_rule().alias("_invalid"), pl.col("event_id").hash().alias("_id_hash")
-        )
-        verdicts.append(verdict.collect())
-    return pl.concat(verdicts), uncommon
+    return resent[ROW].filter(~resent[ROW].is_in(winners[ROW].implode()))
 
 
 def _landed_record() -> pl.Expr:
@@ -237,20 +269,20 @@ def _common_utc_instant(text: pl.Expr) -> pl.Expr:
     return pl.when(text.str.contains(_COMMON_INSTANT)).then(parsed)
 
 
-def _instants(records: pl.DataFrame) -> tuple[pl.Series, bool]:
-    """``_event_ts``: every record's UTC instant, null where its event_ts is none; and whether
-    the full grammar read any. The common spelling is read for every record; the full grammar
-    only for the few the common one missed, picked out first."""
+def _instants(records: pl.DataFrame) -> pl.Series:
+    """``_event_ts``: every record's UTC instant, null where its event_ts is none. The common
+    spelling is read for every record; the full grammar only for the few the common one missed,
+    picked out first."""
     common = records.select(
         _common_utc_instant(_blank_to_null("event_ts")).alias("_event_ts"), pl.col("event_ts").is_not_null()
     )
     instants = common["_event_ts"]
     rows = (instants.is_null() & common["event_ts"]).arg_true()
     if rows.len() == 0:
-        return instants, False
+        return instants
     others = records.select(pl.col("event_ts").gather(rows)).lazy().select(_blank_to_null("event_ts"))
     read = others.select(_utc_instant_of(pl.col("event_ts"))).collect(engine="in-memory").to_series()
-    return instants.scatter(rows, read), read.is_not_null().any()
+    return instants.scatter(rows, read)
 
 
 def _instant(uncommon: bool) -> pl.Expr:

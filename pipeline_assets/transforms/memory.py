@@ -16,7 +16,7 @@ def in_batches(table: pl.LazyFrame, rows: int = BATCH_ROWS) -> Iterator[pl.DataF
     let go; at least one (possibly empty) batch, so an empty table still shows its columns.
 
     Slices, not the streaming engine's ``collect_batches``: that decodes ahead of its consumer
-    (1.2 GiB more for the verdict pass over a 10M-record day). Slice the table as it comes: a
+    (1.2 GiB more for a pass over a 10M-record day's raw_events). Slice the table as it comes: a
     row index added before slicing stops Polars pushing the slice into the Parquet reader, and
     every slice then reads the file from its start; number the rows of each batch instead."""
     start = 0

@@ -11,12 +11,11 @@ from pipeline_assets.transforms.clean import (
     CLEAN_COLUMNS,
     FX_RATE_COLUMNS,
     REJECTED_COLUMNS,
-    CleanDay,
     Reconciliation,
     type_fx_rates,
 )
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
-from pipeline_assets_tests.raw_day import cleaned
+from pipeline_assets_tests.raw_day import Cleaned, cleaned
 
 DAY = date(2024, 3, 1)
 FILE = "events/date=2024-03-01/a.csv"
@@ -44,7 +43,7 @@ def unparsable(*rows: tuple) -> pl.DataFrame:
     return pl.DataFrame(list(rows), schema=UNPARSABLE_SCHEMA, orient="row")
 
 
-def run(*events: dict, broken: pl.DataFrame | None = None, fx: pl.DataFrame = FX) -> CleanDay:
+def run(*events: dict, broken: pl.DataFrame | None = None, fx: pl.DataFrame = FX) -> Cleaned:
     broken = unparsable() if broken is None else broken
     result = cleaned([raw(*events)], broken, fx, DAY)
     assert result.clean.schema == pl.Schema(CLEAN_COLUMNS)
@@ -144,7 +143,7 @@ def test_fx_row_for_usd_is_used_when_present():
 
 
 # -- de-duplication ---------------------------------------------------------------------------------
-def kept(result: CleanDay) -> list[tuple]:
+def kept(result: Cleaned) -> list[tuple]:
     return result.clean.select("event_id", "session_id", "_source_file", "_source_line").rows()
 
 

@@ -10,9 +10,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline_assets.transforms.clean import CleanDay, type_fx_rates
+from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
-from pipeline_assets_tests.raw_day import cleaned
+from pipeline_assets_tests.raw_day import Cleaned, cleaned
 from pipeline_assets_tests.reference_parsing import (
     illegal_decimals,
     illegal_timestamps,
@@ -42,7 +42,7 @@ def clean(records: list[dict], day: date = DAY) -> tuple[dict[str, dict], dict[s
     ]
     schema = {c: pl.String for c in VIEW} | {"_source_file": pl.String, "_source_line": pl.Int64}
     raw = pl.DataFrame(rows, schema=schema, orient="row")
-    result: CleanDay = cleaned([raw], pl.DataFrame(schema=UNPARSABLE_SCHEMA), FX, day)
+    result: Cleaned = cleaned([raw], pl.DataFrame(schema=UNPARSABLE_SCHEMA), FX, day)
     assert result.clean.height + result.rejected.height == len(records)  # distinct ids: no duplicates
     reasons = dict(zip(result.rejected["event_id"], result.rejected["reject_reason"], strict=True))
     return {row["event_id"]: row for row in result.clean.iter_rows(named=True)}, reasons

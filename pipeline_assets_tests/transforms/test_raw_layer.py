@@ -43,13 +43,13 @@ def test_any_column_name_is_kept_as_landed_and_cleaned_as_data():
     part = _part("a.csv", f"{HEADER},{','.join(names)}\n{row}\n")
     landed_extras = {name: f"v{n}" for n, name in enumerate(names)}
     assert json.loads(part[EXTRA_COLUMNS].item()) == landed_extras
-    result = clean_day(
+    _, rejected = clean_day(
         part.lazy(),
         pl.LazyFrame(schema=UNPARSABLE_SCHEMA),
         pl.LazyFrame({"currency": ["EUR"], "usd_per_unit": [1.0]}),
         DAY,
-    )
-    landed = json.loads(result.rejected["raw_record"].item())  # device 'nope'
+    ).collect()
+    landed = json.loads(rejected["raw_record"].item())  # device 'nope'
     assert landed["device"] == "nope" and {name: landed[name] for name in names} == landed_extras
 
 
