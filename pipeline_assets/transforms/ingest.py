@@ -361,12 +361,12 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
 
 
 def _keys_of(data: bytes) -> tuple[list[str], list[str]]:
-    """Every key of the JSON lines in ``data``, in the order Polars gives them, and those with a
-    nested value. Polars infers a schema on one thread, a pass that took twice as long as the
-    read itself, so the lines are inferred a chunk at a time on several threads (each chunk
-    copied only while it is inferred: the reader takes bytes, not a view). When the chunks'
-    keys differ (fields that appear part-way through), the whole is inferred again: Polars
-    orders keys by rules of its own, which are not those of a union of chunks."""
+    """Every key of the JSON lines in ``data``, and those with a nested value. Polars infers a
+    schema on one thread, a pass that took twice as long as the read itself, so the lines are
+    inferred a chunk at a time on several threads (each chunk copied only while it is inferred:
+    the reader takes bytes, not a view). The keys come in the order the chunks first show them,
+    which is not always the order Polars gives a whole file (its merge of key orders depends on
+    where the lines are cut); nothing downstream reads columns by position."""
     bounds = [0]
     while bounds[-1] < len(data):
         line_end = data.find(b"\n", bounds[-1] + _KEY_CHUNK)
@@ -377,10 +377,9 @@ def _keys_of(data: bytes) -> tuple[list[str], list[str]]:
         return pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
 
     schemas = list(_KEY_READERS.map(schema_of, zip(bounds, bounds[1:], strict=False)))
-    if any(schema.names() != schemas[0].names() for schema in schemas):
-        schemas = [schema_of((0, len(data)))]
-    keys = schemas[0].names()
-    return keys, [key for key in keys if any(schema[key].is_nested() for schema in schemas)]
+    keys = list(dict.fromkeys(key for schema in schemas for key in schema.names()))
+    nested = {key for schema in schemas for key, dtype in schema.items() if dtype.is_nested()}
+    return keys, [key for key in keys if key in nested]
 
 
 def _json_reason(text: str) -> str:
