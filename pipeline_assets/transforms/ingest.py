@@ -54,6 +54,7 @@ NOT_UTF8 = "record is not valid UTF-8"
 # The keys of JSON lines are found a chunk of lines per thread (`_keys_of`).
 _KEY_READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="ndjson-keys")
 _KEY_CHUNK = 16 * 2**20
+_PYTHON_KEYS_BYTES = 64 * 2**10
 
 
 class LandingFileError(ValueError):
@@ -326,11 +327,7 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     # A view of a whole file is the file itself, which BytesIO shares instead of copying.
     whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
     data = data.obj if whole else bytes(data)
-    try:  # every key of every line: a schema inferred over all of them, without building columns
-        keys, nested = _keys_of(data)
-    except pl.exceptions.PolarsError:  # one key with values of types that have no common supertype
-        keys = list(dict.fromkeys(key for line in lines.str.strip_chars().to_list() for key in json.loads(line)))
-        nested = keys
+    keys, nested = _keys_of(data)  # every key of every line, without building columns
     # One pass reads every value as text: a string as it is, any other value as JSON text of an
     # equal value (5 stays "5" beside 6.5; an object keeps only its own keys). Reading typed
     # values first and casting them took twice as long (the typed columns were built, then cast).
@@ -371,15 +368,29 @@ def _keys_of(data: bytes) -> tuple[list[str], list[str]]:
     while bounds[-1] < len(data):
         line_end = data.find(b"\n", bounds[-1] + _KEY_CHUNK)
         bounds.append(len(data) if line_end < 0 else line_end + 1)
-
-    def schema_of(span: tuple[int, int]) -> pl.Schema:
-        chunk = data if span == (0, len(data)) else data[span[0] : span[1]]
-        return pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
-
-    schemas = list(_KEY_READERS.map(schema_of, zip(bounds, bounds[1:], strict=False)))
-    keys = list(dict.fromkeys(key for schema in schemas for key in schema.names()))
-    nested = {key for schema in schemas for key, dtype in schema.items() if dtype.is_nested()}
+    spans = zip(bounds, bounds[1:], strict=False)
+    found = [part for parts in _KEY_READERS.map(lambda span: _keys_in(data, *span), spans) for part in parts]
+    keys = list(dict.fromkeys(key for names, _ in found for key in names))
+    nested = set().union(*(nested for _, nested in found))
     return keys, [key for key in keys if key in nested]
+
+
+def _keys_in(data: bytes, start: int, end: int) -> list[tuple[list[str], set[str]]]:
+    """The keys, and the nested ones, of the lines in ``data[start:end]``, as Polars infers them.
+    Where one key's values there have no common type (an object on one line, a list on another),
+    inference fails, and each half is inferred on its own; a few lines (`_PYTHON_KEYS_BYTES`) are
+    read in Python. So Python reads at most a few lines around each such clash, not the file."""
+    chunk = data if (start, end) == (0, len(data)) else data[start:end]
+    try:
+        schema = pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
+    except pl.exceptions.SchemaError:
+        middle = data.find(b"\n", (start + end) // 2, end - 1)
+        if end - start <= _PYTHON_KEYS_BYTES or middle < 0:
+            values = [json.loads(line) for line in chunk.splitlines() if line.strip()]
+            names = list(dict.fromkeys(key for value in values for key in value))
+            return [(names, {key for value in values for key, v in value.items() if isinstance(v, dict | list)})]
+        return _keys_in(data, start, middle + 1) + _keys_in(data, middle + 1, end)
+    return [(schema.names(), {key for key, dtype in schema.items() if dtype.is_nested()})]
 
 
 def _json_reason(text: str) -> str:

@@ -277,6 +277,24 @@ def test_jsonl_keys_found_a_chunk_at_a_time_are_the_whole_files(monkeypatch, las
     assert json.loads(whole.records["m"][40]) == json.loads(last_lines[0])["m"]
 
 
+def test_jsonl_values_of_no_common_type_send_only_the_lines_around_them_to_python(monkeypatch):
+    """A key that is an object on some lines and a list on others has no type Polars can infer
+    for the whole file; the halves that hold no such clash are inferred by Polars, and Python
+    reads only a few lines around each clash, not the file (it read every line before)."""
+    lines = [b'{"id": "%d"}' % n for n in range(20_000)]  # no "m" (text there would make every "m" text)
+    lines[5], lines[15_000] = b'{"id": "5", "m": {"a": 1}}', b'{"id": "15000", "m": [1, 2]}'  # far apart
+    lines[7_000], lines[7_001] = b'{"id": "7000", "m": {"b": 2}}', b'{"id": "7001", "m": [3]}'  # side by side
+    read_by_python = []
+    loads = json.loads
+    monkeypatch.setattr(ingest.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw))
+    parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
+    lines_read_by_python = len(read_by_python)
+    values = dict(zip(parsed.records["id"].to_list(), parsed.records["m"].to_list(), strict=True))
+    assert [json.loads(values[i]) for i in ("5", "15000", "7000", "7001")] == [{"a": 1}, [1, 2], {"b": 2}, [3]]
+    assert values["6"] is None and parsed.unparsable.is_empty()
+    assert 0 < lines_read_by_python < 4_000  # the few lines of the pieces around the side-by-side clash
+
+
 @pytest.mark.parametrize(
     "name, data",
     [
