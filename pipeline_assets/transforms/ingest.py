@@ -384,7 +384,9 @@ def _keys_in(data: bytes, start: int, end: int) -> list[tuple[list[str], set[str
     try:
         schema = pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
     except pl.exceptions.SchemaError:
+        # A line end near the middle: after it, or else before it (the piece may end in one long line).
         middle = data.find(b"\n", (start + end) // 2, end - 1)
+        middle = data.rfind(b"\n", start, (start + end) // 2) if middle < 0 else middle
         if end - start <= _PYTHON_KEYS_BYTES or middle < 0:
             values = [json.loads(line) for line in chunk.splitlines() if line.strip()]
             names = list(dict.fromkeys(key for value in values for key in value))

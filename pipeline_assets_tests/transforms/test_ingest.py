@@ -295,6 +295,19 @@ def test_jsonl_values_of_no_common_type_send_only_the_lines_around_them_to_pytho
     assert 0 < lines_read_by_python < 4_000  # the few lines of the pieces around the side-by-side clash
 
 
+def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
+    """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
+    lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
+    lines[0], lines[1] = b'{"id": "0", "m": {"a": 1}}', b'{"id": "1", "m": [1]}'
+    read_by_python = []
+    loads = json.loads
+    monkeypatch.setattr(ingest.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw))
+    parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
+    longest_read_by_python = max(map(len, read_by_python))
+    assert parsed.records.height == 201 and parsed.records["pad"].str.len_bytes().max() == 200_000
+    assert longest_read_by_python < 100  # the short lines only
+
+
 @pytest.mark.parametrize(
     "name, data",
     [
