@@ -388,7 +388,7 @@ def _keys_in(data: bytes, start: int, end: int) -> list[tuple[list[str], set[str
         middle = data.find(b"\n", (start + end) // 2, end - 1)
         middle = data.rfind(b"\n", start, (start + end) // 2) if middle < 0 else middle
         if end - start <= _PYTHON_KEYS_BYTES or middle < 0:
-            values = [json.loads(line) for line in chunk.splitlines() if line.strip()]
+            values = [json.loads(line) for line in chunk.split(b"\n") if line.strip()]  # a CR is white space
             names = list(dict.fromkeys(key for value in values for key in value))
             return [(names, {key for value in values for key, v in value.items() if isinstance(v, dict | list)})]
         return _keys_in(data, start, middle + 1) + _keys_in(data, middle + 1, end)

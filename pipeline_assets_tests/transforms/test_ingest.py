@@ -295,6 +295,13 @@ def test_jsonl_values_of_no_common_type_send_only_the_lines_around_them_to_pytho
     assert 0 < lines_read_by_python < 4_000  # the few lines of the pieces around the side-by-side clash
 
 
+def test_jsonl_clashing_lines_with_a_carriage_return_between_tokens():
+    """JSON allows a CR as white space inside a line; the few clashing lines read in Python are
+    split at line feeds only."""
+    parsed = parse("a.jsonl", b'{"m":\r{"a": 1}}\n{"m": [1]}\n')
+    assert [json.loads(v) for v in parsed.records["m"].to_list()] == [{"a": 1}, [1]]
+
+
 def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
