@@ -27,6 +27,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from pipeline_assets.transforms import json_text
 from pipeline_assets.transforms.memory import return_freed_memory
 
 EVENT_SUFFIXES = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
@@ -306,8 +307,17 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
         table = _read_ndjson(records.only(good), text.filter(good))
         _require_count(name, table.height, good)
     except (pl.exceptions.PolarsError, LandingFileError, ValueError):
-        good &= text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
-        table = _read_ndjson(records.only(good), text.filter(good))
+        # Polars cannot hold every JSON number (`json_text`): the lines that may hold one are
+        # checked and read in Python, the rest by Polars.
+        in_python = good & text.str.contains(json_text.BEYOND_POLARS).to_numpy()
+        in_polars = good & ~in_python & text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
+        from_python, objects = json_text.read_lines(text.filter(in_python).to_list())
+        in_python[in_python] = objects
+        good = in_polars | in_python
+        table = _read_ndjson(records.only(in_polars), text.filter(in_polars))
+        if from_python.height:  # back in line order: the rows read by Polars come first
+            order = np.argsort(np.concatenate([np.flatnonzero(in_polars[good]), np.flatnonzero(in_python[good])]))
+            table = pl.concat([table, from_python], how="diagonal").gather(order)
         _require_count(name, table.height, good)
     table = _keep_reserved(table).with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
     bad = ~good

@@ -302,6 +302,31 @@ def test_jsonl_clashing_lines_with_a_carriage_return_between_tokens():
     assert [json.loads(v) for v in parsed.records["m"].to_list()] == [{"a": 1}, [1]]
 
 
+def test_jsonl_numbers_beyond_what_polars_holds_are_kept_as_spelled(monkeypatch):
+    """Integers past 128 bits and numbers past Float64 are JSON; Polars' reader stops on them, so
+    only the lines that may hold one are read in Python, each number as the line spells it."""
+    huge = "1" + "0" * 400
+    lines = [b'{"id": "%d", "amount": %d.5}' % (n, n) for n in range(1000)]
+    lines[10] = b'{"id": "10", "amount": 1e999, "metadata": {"n": [%s, 1E-400]}}' % huge.encode()
+    lines[20] = b'{"id": "20", "amount": -%s}' % huge.encode()
+    lines[30] = b'{"id": "30", "amount": NaN, "pad": 1e999}'  # Python's json takes NaN; JSON does not
+    read_by_python = []
+    loads = ingest.json_text.json.loads
+    monkeypatch.setattr(
+        ingest.json_text.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw)
+    )
+    parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
+    by_id = {row["id"]: row for row in parsed.records.iter_rows(named=True)}
+    assert by_id["10"]["amount"] == "1e999" and by_id["10"]["metadata"] == f'{{"n":[{huge},1E-400]}}'
+    assert by_id["20"]["amount"] == "-" + huge and by_id["11"]["amount"] == "11.5"
+    assert parsed.records["_source_line"].to_list() == [n + 1 for n in range(1000) if n != 30]
+    assert parsed.unparsable.select("_source_line", "reject_reason").rows() == [
+        (31, "broken JSON: not strict JSON (NaN or Infinity)")
+    ]
+    # Only the three lines with such a number (the third once more, for its reason), not the file.
+    assert {text.strip() for text in read_by_python} == {lines[n].decode() for n in (10, 20, 30)}
+
+
 def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
