@@ -15,7 +15,7 @@ import dagster as dg
 import polars as pl
 
 from pipeline_assets.assets.common import WriteAuditPublish, daily_multi_asset, table_out
-from pipeline_assets.assets.raw import ingestion_time, read_landing_files, require_event_files
+from pipeline_assets.assets.raw import LandingReads, ingestion_time, read_landing_days, require_event_files
 from pipeline_assets.checks import (
     landing_files_check_spec,
     landing_files_evaluation,
@@ -27,7 +27,7 @@ from pipeline_assets.log_format import log_fields
 from pipeline_assets.metadata import column_lineage
 from pipeline_assets.resources import LandingZone, Warehouse
 from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
-from pipeline_assets.storage import StoredFile, WriteAlongside
+from pipeline_assets.storage import WriteAlongside
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
 from pipeline_assets.transforms.file_accounting import file_accounting
 from pipeline_assets.transforms.ingest import SOURCE_FILE, UNPARSABLE_SCHEMA
@@ -99,9 +99,11 @@ def events(
     with WriteAuditPublish(context, warehouse, models) as wap:
         files_by_day = require_event_files(landing, context.partition_keys)
         ingested_at = ingestion_time()
-        for partition_key, files in files_by_day.items():
+        # A day's files are parsed while the day before is cleaned and audited (`read_landing_days`).
+        for partition_key, reads in read_landing_days(landing, files_by_day):
             fx_rates = raw_fx_rates[partition_key]
-            evaluations, figures = _stage_day(context, wap, landing, files, partition_key, fx_rates, ingested_at)
+            file_count = len(files_by_day[partition_key])
+            evaluations, figures = _stage_day(context, wap, reads, file_count, partition_key, fx_rates, ingested_at)
             yield from wap.day(partition_key, {}, evaluations, figures)
         yield from wap.outputs()
 
@@ -129,15 +131,9 @@ class _StagedRaw:
     extra: list[str]
 
 
-def _stage_raw(
-    wap: WriteAuditPublish,
-    landing: LandingZone,
-    files: list[StoredFile],
-    partition_key: str,
-    ingested_at: datetime,
-) -> _StagedRaw:
-    """Parse the day's files and stage ``raw_events``, a file at a time: each file's records are
-    written and let go before the next file is taken (`read_landing_files` reads ahead within its
+def _stage_raw(wap: WriteAuditPublish, reads: LandingReads, partition_key: str, ingested_at: datetime) -> _StagedRaw:
+    """Stage ``raw_events`` from the day's parsed files, a file at a time: each file's records are
+    written and let go before the next file is taken (`read_landing_days` reads ahead within its
     budget), so the day's parsed text is never whole in memory."""
     day = date.fromisoformat(partition_key)
     records_by_file: dict[str, int] = {}
@@ -145,7 +141,7 @@ def _stage_raw(
     extra: set[str] = set()
 
     def parts() -> Iterator[pl.DataFrame]:
-        for file, parsed, counted in read_landing_files(landing, files):
+        for file, parsed, counted in reads:
             records_by_file[file.key] = counted
             unparsable.append(parsed.unparsable)
             extra.update(extra_columns(parsed.landed_columns))
@@ -164,15 +160,15 @@ def _stage_raw(
 def _stage_day(
     context: dg.AssetExecutionContext,
     wap: WriteAuditPublish,
-    landing: LandingZone,
-    files: list[StoredFile],
+    reads: LandingReads,
+    file_count: int,
     partition_key: str,
     fx_rates: pl.LazyFrame,
     ingested_at: datetime,
 ) -> tuple[list[dg.AssetCheckEvaluation], dict]:
     """Stage the day's three tables, each as soon as it is computed (raw_events as it is parsed,
     clean_events sunk from the staged raw_events); return the day's other verdicts and figures."""
-    raw = _stage_raw(wap, landing, files, partition_key, ingested_at)
+    raw = _stage_raw(wap, reads, partition_key, ingested_at)
     result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
     # The rows that break a rule are found while clean_events is sunk: the day is typed once.
     clean_pass = WriteAlongside(result.clean, (result.invalid_rows,))
@@ -188,21 +184,20 @@ def _stage_day(
         rejected_rows=rejected_rows,
         duplicates_removed=result.duplicates_removed,
     )
-    if raw.extra:
-        context.log.warning(
-            f"{partition_key}: schema drift, extra columns kept in raw_events._extra_columns: {raw.extra}"
-        )
     figures = {
-        "files": len(files),
+        "files": file_count,
         **counts.as_metadata(),
         "extra_columns": ", ".join(raw.extra),
         "revenue_usd": float(revenue or 0.0),
     }
-    context.log.info(
-        f"{partition_key}: {counts.landing_records} records in {len(files)} files -> {counts.clean_rows} clean, "
-        f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates",
+    # One line a day, a warning if the landing files drifted: each line is an event in the run's
+    # storage, so a range run would write a second one a day.
+    drift = f"; schema drift, extra columns kept in raw_events._extra_columns: {raw.extra}" if raw.extra else ""
+    (context.log.warning if raw.extra else context.log.info)(
+        f"{partition_key}: {counts.landing_records} records in {file_count} files -> {counts.clean_rows} clean, "
+        f"{counts.rejected_rows} rejected, {counts.duplicates_removed} duplicates{drift}",
         extra=log_fields(
-            partition=partition_key, asset=CLEAN_EVENTS, counts={"files": len(files), **counts.as_metadata()}
+            partition=partition_key, asset=CLEAN_EVENTS, counts={"files": file_count, **counts.as_metadata()}
         ),
     )
     evaluations = [

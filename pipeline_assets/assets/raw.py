@@ -1,7 +1,7 @@
 """Raw layer: the day's fx rates as landed, and the landing-zone ingestion shared with events."""
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
@@ -33,26 +33,71 @@ _READERS = ThreadPoolExecutor(max_workers=3, thread_name_prefix="landing-reader"
 # of large files is read one file at a time and a day of small ones all at once.
 READ_AHEAD_BYTES = 256 * 2**20
 _GZIP_RATIO = 5  # a gzip file's text is about this many times its size (the generator's: 4.6-5.2)
+LandingReads = Iterator[tuple[StoredFile, ParsedFile, int]]  # each file, its records, its count from the bytes
 
 
-def read_landing_files(
-    landing: LandingZone, files: Sequence[StoredFile]
-) -> Iterator[tuple[StoredFile, ParsedFile, int]]:
+def read_landing_files(landing: LandingZone, files: Sequence[StoredFile]) -> LandingReads:
     """Each file (in name order) parsed, and its records counted from the bytes by other code than
     the parser's (for the reconciliation). Several are parsed at a time within `READ_AHEAD_BYTES`:
     Arrow, Polars and NumPy release the GIL. Let go of each file's records before the next."""
-    waiting = deque(sorted(files, key=lambda file: file.key))
-    reading: deque[tuple[StoredFile, Future]] = deque()
-    while waiting or reading:
-        while waiting and (not reading or _text_size(waiting[0], *(f for f, _ in reading)) <= READ_AHEAD_BYTES):
-            file = waiting.popleft()
-            reading.append((file, _READERS.submit(_read_landing_file, landing, file)))
-        file, future = reading.popleft()
-        # No log line per file: each is an event the run's storage writes (a range run has
-        # thousands); the day's counts are logged, and each file's are in landing_files' metadata.
-        parsed, counted = future.result()
-        yield file, parsed, counted
-        del parsed, future  # resumed: the caller is done with the file
+    ((_, reads),) = read_landing_days(landing, {"": files})
+    yield from reads
+
+
+def read_landing_days(
+    landing: LandingZone, files_by_day: Mapping[str, Sequence[StoredFile]]
+) -> Iterator[tuple[str, LandingReads]]:
+    """Each day with its files read as by `read_landing_files`; take each day's files before
+    the next day. The next day's files start when a day's last file is handed over, within
+    `READ_AHEAD_BYTES` counting that file: a range run of small days parses a day while the one
+    before is cleaned, staged and audited, instead of waiting for its parse. Never more than one
+    day ahead, so a range run holds no more the longer it is."""
+    reads = _ReadAhead(landing, files_by_day)
+    try:
+        for day in files_by_day:
+            yield day, reads.files_of(day)
+    finally:  # a step that stops early (a failed check) leaves no file queued to be parsed
+        reads.cancel()
+
+
+class _ReadAhead:
+    def __init__(self, landing: LandingZone, files_by_day: Mapping[str, Sequence[StoredFile]]):
+        self.landing = landing
+        self.waiting = deque(
+            (day, file) for day, files in files_by_day.items() for file in sorted(files, key=lambda file: file.key)
+        )
+        self.reading: deque[tuple[str, StoredFile, Future[tuple[ParsedFile, int]]]] = deque()
+
+    def files_of(self, day: str) -> LandingReads:
+        while self._has(day):
+            self._start(day)
+            _, file, future = self.reading.popleft()
+            # No log line per file: each is an event the run's storage writes (a range run has
+            # thousands); the day's counts are logged, and each file's are in landing_files' metadata.
+            parsed, counted = future.result()
+            self._start(day, held=file)
+            if self.waiting and not self._has(day):  # the day's last file: the next day's are read meanwhile
+                self._start(self.waiting[0][0], held=file)
+            yield file, parsed, counted
+            del parsed, future  # resumed: the caller is done with the file
+
+    def cancel(self) -> None:
+        for _, _, future in self.reading:
+            future.cancel()
+
+    def _has(self, day: str) -> bool:
+        """Whether any of ``day``'s files is waiting or in flight (days are taken in order)."""
+        return any(queue and queue[0][0] == day for queue in (self.reading, self.waiting))
+
+    def _start(self, day: str, held: StoredFile | None = None) -> None:
+        """Start ``day``'s waiting files within the budget, counting the file the caller holds
+        (with nothing in flight or held, one whatever its size)."""
+        while self.waiting and self.waiting[0][0] == day:
+            in_flight = [file for _, file, _ in self.reading] + ([held] if held else [])
+            if in_flight and _text_size(self.waiting[0][1], *in_flight) > READ_AHEAD_BYTES:
+                return
+            _, file = self.waiting.popleft()
+            self.reading.append((day, file, _READERS.submit(_read_landing_file, self.landing, file)))
 
 
 def _text_size(*files: StoredFile) -> int:
