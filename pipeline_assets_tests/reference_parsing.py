@@ -43,6 +43,11 @@ INVALID_UTF8 = (
 )  # fmt: skip
 
 
+# A high surrogate escape not followed by a low one, or a low one alone; json.dumps escapes a
+# character beyond the BMP as a high-low pair, so no neighbour written by it completes a pair.
+LONE_SURROGATE_ESCAPES = (b"\\ud800", b"\\uDBFF", b"\\udc00", b"\\uDFFF", b"\\ud83d")
+
+
 def stored(name: str, plain: bytes) -> bytes:
     """A landing file's bytes as stored: gzip-compressed (deterministically) for ``.gz`` names."""
     return gzip.compress(plain, mtime=0) if name.endswith(".gz") else plain
@@ -343,7 +348,8 @@ def same_json(a: object, b: object) -> bool:
 def read_jsonl(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, bytes]]]:
     """(objects, broken lines) of a JSON Lines file, each with its 1-based line. A line is ended by
     LF (a CR before it is JSON whitespace); a line of only JSON whitespace is blank: no record; a
-    line that is not UTF-8, not JSON, or JSON but not an object is broken."""
+    line that is not UTF-8, not JSON, JSON but not an object, or an object holding a string that
+    is not Unicode text (a surrogate escape outside a pair) is broken."""
     good: list[tuple[int, dict]] = []
     bad: list[tuple[int, bytes]] = []
     for number, line in enumerate(data.split(b"\n"), start=1):
@@ -355,11 +361,19 @@ def read_jsonl(data: bytes) -> tuple[list[tuple[int, dict]], list[tuple[int, byt
         except (UnicodeDecodeError, ValueError):
             bad.append((number, raw))
             continue
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _unicode(value):
             good.append((number, value))
         else:
             bad.append((number, raw))
     return good, bad
+
+
+def _unicode(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:  # json.loads takes a lone surrogate escape; UTF-8 has no such character
+        return False
+    return True
 
 
 def _no_constant(name: str) -> None:
@@ -432,7 +446,7 @@ class JsonlFile:
 
 @st.composite
 def broken_json_line(draw, style: JsonStyle) -> bytes:
-    kind = draw(st.sampled_from(["truncated", "not_object", "utf8"]))
+    kind = draw(st.sampled_from(["truncated", "not_object", "utf8", "lone_surrogate"]))
     if kind == "truncated":  # a proper prefix of an object is never JSON (it lacks the final "}")
         text = dump_json(draw(json_objects), style).decode()
         return text[: draw(st.integers(1, len(text) - 1))].encode()
@@ -441,9 +455,11 @@ def broken_json_line(draw, style: JsonStyle) -> bytes:
         return dump_json(value, style)
     key, before, after = draw(json_text), draw(json_text), draw(json_text)
     quote = lambda s: json.dumps(s, ensure_ascii=style.ensure_ascii)[1:-1].encode()  # noqa: E731
+    # Bytes that are not UTF-8, or a surrogate escape outside a pair: JSON grammar, not Unicode text.
+    middle = draw(st.sampled_from(INVALID_UTF8 if kind == "utf8" else LONE_SURROGATE_ESCAPES))
     return (
         b'{"' + quote(key) + b'"' + style.separators[1].encode()
-        + b'"' + quote(before) + draw(st.sampled_from(INVALID_UTF8)) + quote(after) + b'"}'
+        + b'"' + quote(before) + middle + quote(after) + b'"}'
     )  # fmt: skip
 
 

@@ -300,6 +300,7 @@ def _parse_jsonl(name: str, data: bytes) -> ParsedFile:
         good[others] = utf8[others] & (trimmed.str.starts_with("{") & trimmed.str.ends_with("}")).to_numpy()
         if blank.any():  # lines of white space only hold no record
             records, utf8, text, good = records.select(~blank), utf8[~blank], text.filter(~blank), good[~blank]
+    good &= ~json_text.unpaired_surrogates(text)
     # A line that cannot be an object (not "{...}") is refused without parsing; if a line that
     # looks like one still breaks the bulk read, Polars' JSON path match (null for anything that
     # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
@@ -413,6 +414,10 @@ def _json_reason(text: str) -> str:
         return f"broken JSON: {error.msg} at column {error.colno}"
     if not isinstance(value, dict):
         return f"JSON line is a {type(value).__name__}, not an object"
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json_text.UNPAIRED_SURROGATE
     return "broken JSON: not strict JSON (NaN or Infinity)"
 
 

@@ -1,9 +1,13 @@
-"""JSON lines read in Python, for the few that Polars' reader cannot hold.
+"""JSON lines that Polars' reader cannot take as they are.
 
 JSON numbers have no size limit, but Polars' NDJSON reader stops the whole read at an integer
 beyond 128 bits or a number beyond Float64 ("InvalidNumber"), however valid the line. Such lines
 are read here instead, each value as text as the bulk reader gives it (a string as it is, any
 other value as JSON), and every number exactly as the line spells it.
+
+A string may also escape a UTF-16 surrogate (\\uD800-\\uDFFF) outside a high-low pair: JSON's
+grammar allows it, but it is no Unicode text, so the record is refused with that reason. Polars'
+reader stops on a lone low one and quietly turns a lone high one into NUL.
 """
 
 import json
@@ -14,6 +18,21 @@ import polars as pl
 # Lines that may hold such a number: a run of 39 digits (2**128 has 39) or a digit then an
 # exponent of three digits. The same inside a string matches too: such a line is only read slower.
 BEYOND_POLARS = r"\d{39}|\d[eE][+-]?\d{3}"
+_SURROGATE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+_SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+UNPAIRED_SURROGATE = "JSON string holds a lone surrogate escape (\\uD800-\\uDFFF), which is not Unicode text"
+
+
+def unpaired_surrogates(lines: pl.Series) -> np.ndarray:
+    """Which of ``lines`` escape a surrogate outside a pair: found by Polars, on the lines that
+    hold a "\\u" at all, once each escaped backslash is set aside ("\\\\ud800" is text)."""
+    found = lines.str.contains("\\u", literal=True).fill_null(False).to_numpy()
+    if found.any():
+        found[found] = lines.filter(found).str.contains(_SURROGATE).to_numpy()
+    if found.any():
+        unescaped = lines.filter(found).str.replace_all("\\\\", "_", literal=True)
+        found[found] = unescaped.str.replace_all(_SURROGATE_PAIR, "").str.contains(_SURROGATE).to_numpy()
+    return found
 
 
 class _Spelled(str):

@@ -327,6 +327,25 @@ def test_jsonl_numbers_beyond_what_polars_holds_are_kept_as_spelled(monkeypatch)
     assert {text.strip() for text in read_by_python} == {lines[n].decode() for n in (10, 20, 30)}
 
 
+@pytest.mark.parametrize(
+    "line, lone",
+    [
+        (rb'{"a": "\ud800x"}', True),  # Polars' reader made this "\x00x"
+        (rb'{"a": "\udc00"}', True),  # and stopped the whole read on this
+        (rb'{"\uD83D": 1}', True),  # in a key too
+        (rb'{"a": "\ud83d\\\ude00"}', True),  # a high one, a backslash, a low one: no pair
+        (rb'{"a": "\ud83d\ude00"}', False),  # a pair: one character
+        (rb'{"a": "\\ud800"}', False),  # a backslash and text
+    ],
+)
+def test_jsonl_lone_surrogate_escapes_are_refused_with_their_reason(line, lone):
+    parsed = parse("a.jsonl", line + b'\n{"a": "next"}\n')
+    assert parsed.records["a"].to_list()[-1] == "next"
+    expected = [(1, "JSON string holds a lone surrogate escape (\\uD800-\\uDFFF), which is not Unicode text")]
+    assert parsed.unparsable.select("_source_line", "reject_reason").rows() == (expected if lone else [])
+    assert parsed.records.height == (1 if lone else 2)
+
+
 def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
