@@ -233,6 +233,9 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     if not utf8[0]:
         raise LandingFileError(f"{name}: the CSV header is not valid UTF-8")
     header_text = data[records.starts[0] : records.ends[0]].decode()
+    malformed = _malformed(header_text)
+    if malformed:  # a file with CR line ends is one long header: its records would be lost unseen
+        raise LandingFileError(f"{name}: the CSV header is not one RFC 4180 record: {malformed}")
     header = _unique_names(next(csv.reader(io.StringIO(header_text, newline=""))))
     # One pass of one regex: the RFC 4180 grammar and the header's field count together.
     record = rf"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r?\n)*$"
@@ -257,10 +260,20 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
 
 def _csv_reason(text: str, expected_fields: int) -> str:
     """Why a record failed the grammar (Python work for bad records only)."""
-    if not re.fullmatch(_RFC4180_RECORD, text):
-        return "malformed CSV: a quote where RFC 4180 allows none (a field with quotes must be quoted whole)"
+    malformed = _malformed(text)
+    if malformed:
+        return f"malformed CSV: {malformed}"
     found = re.sub(_QUOTED, "", text).count(",") + 1
     return f"wrong field count: expected {expected_fields} fields, found {found}"
+
+
+def _malformed(text: str) -> str | None:
+    """What breaks RFC 4180 in one record's text, if anything."""
+    if re.fullmatch(_RFC4180_RECORD, text):
+        return None
+    if re.fullmatch(_RFC4180_RECORD, text.replace("\r", "")):
+        return "a carriage return outside quotes (line ends are LF or CRLF)"
+    return "a quote where RFC 4180 allows none (a field with quotes must be quoted whole)"
 
 
 def _read_csv(data: memoryview, header: list[str], longest_record: int) -> pa.Table:

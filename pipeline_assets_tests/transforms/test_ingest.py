@@ -184,6 +184,21 @@ def test_csv_header_that_is_not_utf8_fails_the_file():
         parse_landing_file("a.csv", b"id,t\xffext\n1,2\n")
 
 
+def test_csv_with_carriage_returns_only_for_line_ends_fails_the_file_instead_of_losing_its_records():
+    """CR-only line ends (not LF, not CRLF) make the whole file one line: its header. Read as one,
+    the file had no records, and the byte count agreed, so both records went unnoticed."""
+    with pytest.raises(LandingFileError, match=r"^a\.csv: the CSV header is not one RFC 4180 record: a carriage"):
+        parse_landing_file("a.csv", b"id,text\r1,x\r2,y\r")
+
+
+def test_csv_carriage_return_outside_quotes_is_refused_with_its_reason():
+    parsed = parse_landing_file("a.csv", b'id,text\n1,x\ry\n2,"x\ry"\n')
+    assert rows(parsed, "text") == [("x\ry", 3)]
+    assert parsed.unparsable.select("_source_line", "reject_reason").rows() == [
+        (2, "malformed CSV: a carriage return outside quotes (line ends are LF or CRLF)")
+    ]
+
+
 @pytest.mark.parametrize(
     "data, columns",
     [(b"id,id\n1,2\n", ["id", "id_2"]), (b"id,,text\n1,2,3\n", ["id", "column_2", "text"])],
