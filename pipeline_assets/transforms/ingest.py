@@ -425,6 +425,8 @@ def _json_reason(text: str) -> str:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return f"broken JSON: {error.msg} at column {error.colno}"
+    except RecursionError:  # JSON lets a reader limit nesting (RFC 8259, 9); Polars stops at 1,024
+        return "JSON nested too deeply to read (over 1,000 levels)"
     if not isinstance(value, dict):
         return f"JSON line is a {type(value).__name__}, not an object"
     try:

@@ -55,7 +55,7 @@ def read_lines(lines: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
 def _strict_json(line: str) -> object:
     try:
         return json.loads(line, parse_int=_Spelled, parse_float=_Spelled, parse_constant=_not_json)
-    except ValueError:  # JSONDecodeError, or NaN / Infinity, which JSON does not have
+    except (ValueError, RecursionError):  # not JSON, NaN or Infinity (not JSON either), too deep
         return None
 
 

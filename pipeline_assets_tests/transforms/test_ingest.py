@@ -361,6 +361,16 @@ def test_jsonl_lone_surrogate_escapes_are_refused_with_their_reason(line, lone):
     assert parsed.records.height == (1 if lone else 2)
 
 
+@pytest.mark.parametrize("depth", [900, 5_000, 100_000])
+def test_jsonl_nesting_deeper_than_the_readers_go_is_refused_with_its_reason(depth):
+    """Polars stops at 1,024 levels and Python's json near 1,000 (a RecursionError, which failed
+    the file without naming it); a line within both limits parses."""
+    parsed = parse("a.jsonl", b'{"a": ' + b"[" * depth + b"]" * depth + b'}\n{"a": "next"}\n')
+    refused = parsed.unparsable.select("_source_line", "reject_reason").rows()
+    assert refused == ([] if depth < 1_000 else [(1, "JSON nested too deeply to read (over 1,000 levels)")])
+    assert parsed.records["a"].to_list()[-1] == "next"
+
+
 def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
