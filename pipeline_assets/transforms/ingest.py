@@ -375,8 +375,9 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
             rows = rows.filter(opens | ~candidates.str.contains(spelled + r"\s*:"))
             if rows.is_empty():
                 continue
-        values = [json.loads(line)[key] for line in lines.gather(rows).str.strip_chars().to_list()]
-        fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
+        with json_text.as_deep_as_polars():
+            values = [json.loads(line)[key] for line in lines.gather(rows).str.strip_chars().to_list()]
+            fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table
 
@@ -412,7 +413,8 @@ def _keys_in(data: bytes, start: int, end: int) -> list[tuple[list[str], set[str
         middle = data.find(b"\n", (start + end) // 2, end - 1)
         middle = data.rfind(b"\n", start, (start + end) // 2) if middle < 0 else middle
         if end - start <= _PYTHON_KEYS_BYTES or middle < 0:
-            values = [json.loads(line) for line in chunk.split(b"\n") if line.strip()]  # a CR is white space
+            with json_text.as_deep_as_polars():  # a CR is white space: split at line feeds only
+                values = [json.loads(line) for line in chunk.split(b"\n") if line.strip()]
             names = list(dict.fromkeys(key for value in values for key in value))
             return [(names, {key for value in values for key, v in value.items() if isinstance(v, dict | list)})]
         return _keys_in(data, start, middle + 1) + _keys_in(data, middle + 1, end)

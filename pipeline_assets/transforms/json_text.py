@@ -8,9 +8,15 @@ other value as JSON), and every number exactly as the line spells it.
 A string may also escape a UTF-16 surrogate (\\uD800-\\uDFFF) outside a high-low pair: JSON's
 grammar allows it, but it is no Unicode text, so the record is refused with that reason. Polars'
 reader stops on a lone low one and quietly turns a lone high one into NUL.
+
+And where Python re-reads a line that Polars has read, it must go as deep as Polars goes.
 """
 
 import json
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import polars as pl
@@ -33,6 +39,25 @@ def unpaired_surrogates(lines: pl.Series) -> np.ndarray:
         unescaped = lines.filter(found).str.replace_all("\\\\", "_", literal=True)
         found[found] = unescaped.str.replace_all(_SURROGATE_PAIR, "").str.contains(_SURROGATE).to_numpy()
     return found
+
+
+POLARS_MAX_DEPTH = 1_024  # levels of nesting Polars' NDJSON reader takes; Python's json ~1,000
+_RECURSION_LIMIT = threading.Lock()
+
+
+@contextmanager
+def as_deep_as_polars() -> Iterator[None]:
+    """Python's json (reading or writing) as deep as Polars' reader goes: it stops at the
+    interpreter's recursion limit (1,000 frames, the caller's included), so the limit is raised
+    meanwhile. It is the interpreter's: changes are serialised, and a thread that sees the raised
+    limit meanwhile may only go deeper."""
+    with _RECURSION_LIMIT:
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(limit + POLARS_MAX_DEPTH)
+        try:
+            yield
+        finally:
+            sys.setrecursionlimit(limit)
 
 
 class _Spelled(str):

@@ -371,6 +371,17 @@ def test_jsonl_nesting_deeper_than_the_readers_go_is_refused_with_its_reason(dep
     assert parsed.records["a"].to_list()[-1] == "next"
 
 
+def test_jsonl_nested_escapes_are_read_again_as_deep_as_polars_reads():
+    """A nested value with escapes is read again in Python (`_read_ndjson`), and a type clash
+    lists keys in Python (`_keys_in`): both as deep as Polars goes, past Python's default limit."""
+    depth = 1_020
+    deep = b"[" * depth + b'"x\\\\y"' + b"]" * depth
+    parsed = parse("a.jsonl", b'{"a": ' + deep + b'}\n{"m": {"k": 1}}\n{"m": [1]}\n{"m": ' + deep + b"}\n")
+    assert parsed.unparsable.is_empty()
+    assert parsed.records["a"][0] == "[" * depth + '"x\\\\y"' + "]" * depth  # the escape kept
+    assert parsed.records["m"][3] == parsed.records["a"][0]
+
+
 def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
