@@ -51,6 +51,7 @@ QUOTE, COMMA, CR, LF, OPEN_BRACE, CLOSE_BRACE = (ord(c) for c in '",\r\n{}')
 _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
+_ONE_REGEX_FIELDS = 4_000
 NOT_UTF8 = "record is not valid UTF-8"
 # The keys of JSON lines are found a chunk of lines per thread (`_keys_of`).
 _KEY_READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="ndjson-keys")
@@ -237,9 +238,7 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     if malformed:  # a file with CR line ends is one long header: its records would be lost unseen
         raise LandingFileError(f"{name}: the CSV header is not one RFC 4180 record: {malformed}")
     header = _unique_names(next(csv.reader(io.StringIO(header_text, newline=""))))
-    # One pass of one regex: the RFC 4180 grammar and the header's field count together.
-    record = rf"^{_FIELD}(?:,{_FIELD}){{{len(header) - 1}}}(?:\r?\n)*$"
-    good = utf8 & records.texts(utf8).str.contains(record).to_numpy()
+    good = utf8 & _rfc4180_records(records.texts(utf8), len(header)).to_numpy()
     good[0] = False  # the header
     longest = int((records.ends - records.starts).max())
     if good.any():
@@ -256,6 +255,16 @@ def _parse_csv(name: str, data: bytes) -> ParsedFile:
     reasons = [_csv_reason(text, len(header)) if ok else NOT_UTF8 for ok, text in zip(utf8[bad], raw, strict=True)]
     unparsable = _unparsable(name, records.lines[bad], raw, reasons)
     return ParsedFile(_with_source(parsed, name), unparsable, len(records) - 1)
+
+
+def _rfc4180_records(texts: pl.Series, fields: int) -> pl.Series:
+    """Which records follow the RFC 4180 grammar with ``fields`` fields: one pass of one regex. Its
+    compiled size grows with the count, past Polars' limit beyond about 4,200 fields, so a wider
+    header's count is checked on its own (commas outside quoted fields)."""
+    if fields <= _ONE_REGEX_FIELDS:
+        return texts.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}(?:\r?\n)*$")
+    commas = texts.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True)
+    return texts.str.contains(rf"^{_RFC4180_RECORD}(?:\r?\n)*$") & (commas == fields - 1)
 
 
 def _csv_reason(text: str, expected_fields: int) -> str:

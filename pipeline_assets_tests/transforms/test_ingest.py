@@ -184,6 +184,23 @@ def test_csv_header_that_is_not_utf8_fails_the_file():
         parse_landing_file("a.csv", b"id,t\xffext\n1,2\n")
 
 
+@pytest.mark.parametrize("columns", [3, 20_000])
+def test_csv_records_are_checked_against_the_headers_field_count_however_wide(columns):
+    """The grammar and the field count are one regex up to 4,000 fields; past about 4,200 that
+    regex is too large for Polars, so a wider file counts its fields apart."""
+    header = ",".join(f"c{n}" for n in range(columns))
+    fields = [f'"{n},{n}"' if n % 2 else str(n) for n in range(columns)]  # quoted commas do not count
+    values, short = ",".join(fields), ",".join(fields[:-1])
+    data = f"{header}\n{values}\n{values},x\n{short}\n{values}\n".encode()
+    parsed = parse_landing_file("a.csv", data)
+    assert parsed.records["_source_line"].to_list() == [2, 5]
+    assert parsed.records["c1"].to_list() == ["1,1", "1,1"]
+    assert parsed.unparsable.select("_source_line", "reject_reason").rows() == [
+        (3, f"wrong field count: expected {columns} fields, found {columns + 1}"),
+        (4, f"wrong field count: expected {columns} fields, found {columns - 1}"),
+    ]
+
+
 def test_csv_with_carriage_returns_only_for_line_ends_fails_the_file_instead_of_losing_its_records():
     """CR-only line ends (not LF, not CRLF) make the whole file one line: its header. Read as one,
     the file had no records, and the byte count agreed, so both records went unnoticed."""
