@@ -36,22 +36,18 @@ _GZIP_RATIO = 5  # a gzip file's text is about this many times its size (the gen
 LandingReads = Iterator[tuple[StoredFile, ParsedFile, int]]  # each file, its records, its count from the bytes
 
 
-def read_landing_files(landing: LandingZone, files: Sequence[StoredFile]) -> LandingReads:
-    """Each file (in name order) parsed, and its records counted from the bytes by other code than
-    the parser's (for the reconciliation). Several are parsed at a time within `READ_AHEAD_BYTES`:
-    Arrow, Polars and NumPy release the GIL. Let go of each file's records before the next."""
-    ((_, reads),) = read_landing_days(landing, {"": files})
-    yield from reads
-
-
 def read_landing_days(
     landing: LandingZone, files_by_day: Mapping[str, Sequence[StoredFile]]
 ) -> Iterator[tuple[str, LandingReads]]:
-    """Each day with its files read as by `read_landing_files`; take each day's files before
-    the next day. The next day's files start when a day's last file is handed over, within
-    `READ_AHEAD_BYTES` counting that file: a range run of small days parses a day while the one
-    before is cleaned, staged and audited, instead of waiting for its parse. Never more than one
-    day ahead, so a range run holds no more the longer it is."""
+    """Each day with its files: each file (in name order) parsed, and its records counted from
+    the bytes by other code than the parser's (for the reconciliation). Take each day's files
+    before the next day's, and let go of each file's records before the next.
+
+    Several files are parsed at a time within `READ_AHEAD_BYTES` (Arrow, Polars and NumPy release
+    the GIL). The next day's files start when a day's last file is handed over, within that budget
+    counting the file handed over: a range run of small days parses a day while the one before is
+    cleaned, staged and audited, instead of waiting for its parse. Never more than one day ahead,
+    so a range run holds no more the longer it is."""
     reads = _ReadAhead(landing, files_by_day)
     try:
         for day in files_by_day:
@@ -156,9 +152,9 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
     with WriteAuditPublish(context, warehouse, {"raw_fx_rates": RawFxRates}) as wap:
         require_event_files(landing, context.partition_keys)
         ingested_at = ingestion_time()
-        for partition_key in context.partition_keys:
-            files = landing.fx_rate_files(partition_key)
-            parsed = [parsed for _, parsed, _ in read_landing_files(landing, files)]
+        files_by_day = {key: landing.fx_rate_files(key) for key in context.partition_keys}
+        for partition_key, reads in read_landing_days(landing, files_by_day):
+            parsed = [parsed for _, parsed, _ in reads]
             records = pl.concat([p.records for p in parsed], how="diagonal") if parsed else pl.DataFrame()
             rates, problems = type_fx_rates(records)
             problems = [
@@ -175,6 +171,6 @@ def raw_fx_rates(context: dg.AssetExecutionContext, landing: LandingZone, wareho
                 pl.all(),
                 pl.lit(ingested_at).alias(INGESTED_AT),
             )
-            figures = {"files": len(files), "currencies": rates.height}
+            figures = {"files": len(files_by_day[partition_key]), "currencies": rates.height}
             yield from wap.day(partition_key, {"raw_fx_rates": frame}, figures=figures)
         yield from wap.outputs()

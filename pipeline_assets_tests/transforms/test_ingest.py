@@ -26,6 +26,15 @@ def rows(parsed: ParsedFile, *columns: str) -> list[tuple]:
     return parsed.records.select(*columns, "_source_line").rows()
 
 
+@pytest.fixture
+def read_by_python(monkeypatch) -> list:
+    """Every text that Python's json reads from here on (the parser's few lines in Python)."""
+    texts: list = []
+    loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, **kw: texts.append(text) or loads(text, **kw))
+    return texts
+
+
 def good_records(parsed: ParsedFile) -> pl.DataFrame:
     """Records with columns in a fixed order, to compare two parses of the same content."""
     return parsed.records.select(sorted(parsed.records.columns))
@@ -309,16 +318,13 @@ def test_jsonl_keys_found_a_chunk_at_a_time_are_the_whole_files(monkeypatch, las
     assert json.loads(whole.records["m"][40]) == json.loads(last_lines[0])["m"]
 
 
-def test_jsonl_values_of_no_common_type_send_only_the_lines_around_them_to_python(monkeypatch):
+def test_jsonl_values_of_no_common_type_send_only_the_lines_around_them_to_python(read_by_python):
     """A key that is an object on some lines and a list on others has no type Polars can infer
     for the whole file; the halves that hold no such clash are inferred by Polars, and Python
     reads only a few lines around each clash, not the file (it read every line before)."""
     lines = [b'{"id": "%d"}' % n for n in range(20_000)]  # no "m" (text there would make every "m" text)
     lines[5], lines[15_000] = b'{"id": "5", "m": {"a": 1}}', b'{"id": "15000", "m": [1, 2]}'  # far apart
     lines[7_000], lines[7_001] = b'{"id": "7000", "m": {"b": 2}}', b'{"id": "7001", "m": [3]}'  # side by side
-    read_by_python = []
-    loads = json.loads
-    monkeypatch.setattr(ingest.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw))
     parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
     lines_read_by_python = len(read_by_python)
     values = dict(zip(parsed.records["id"].to_list(), parsed.records["m"].to_list(), strict=True))
@@ -334,7 +340,7 @@ def test_jsonl_clashing_lines_with_a_carriage_return_between_tokens():
     assert [json.loads(v) for v in parsed.records["m"].to_list()] == [{"a": 1}, [1]]
 
 
-def test_jsonl_numbers_beyond_what_polars_holds_are_kept_as_spelled(monkeypatch):
+def test_jsonl_numbers_beyond_what_polars_holds_are_kept_as_spelled(read_by_python):
     """Integers past 128 bits and numbers past Float64 are JSON; Polars' reader stops on them, so
     only the lines that may hold one are read in Python, each number as the line spells it."""
     huge = "1" + "0" * 400
@@ -342,11 +348,6 @@ def test_jsonl_numbers_beyond_what_polars_holds_are_kept_as_spelled(monkeypatch)
     lines[10] = b'{"id": "10", "amount": 1e999, "metadata": {"n": [%s, 1E-400]}}' % huge.encode()
     lines[20] = b'{"id": "20", "amount": -%s}' % huge.encode()
     lines[30] = b'{"id": "30", "amount": NaN, "pad": 1e999}'  # Python's json takes NaN; JSON does not
-    read_by_python = []
-    loads = ingest.json_text.json.loads
-    monkeypatch.setattr(
-        ingest.json_text.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw)
-    )
     parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
     by_id = {row["id"]: row for row in parsed.records.iter_rows(named=True)}
     assert by_id["10"]["amount"] == "1e999" and by_id["10"]["metadata"] == f'{{"n":[{huge},1E-400]}}'
@@ -399,13 +400,10 @@ def test_jsonl_nested_escapes_are_read_again_as_deep_as_polars_reads():
     assert parsed.records["m"][3] == parsed.records["a"][0]
 
 
-def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(monkeypatch):
+def test_jsonl_clashing_lines_before_one_long_line_are_split_from_it(read_by_python):
     """The middle of a piece may fall in its last, long line: the piece is then cut before it."""
     lines = [b'{"id": "%d"}' % n for n in range(200)] + [b'{"id": "big", "pad": "%s"}' % (b"x" * 200_000)]
     lines[0], lines[1] = b'{"id": "0", "m": {"a": 1}}', b'{"id": "1", "m": [1]}'
-    read_by_python = []
-    loads = json.loads
-    monkeypatch.setattr(ingest.json, "loads", lambda text, **kw: read_by_python.append(text) or loads(text, **kw))
     parsed = parse("a.jsonl", b"\n".join(lines) + b"\n")
     longest_read_by_python = max(map(len, read_by_python))
     assert parsed.records.height == 201 and parsed.records["pad"].str.len_bytes().max() == 200_000
