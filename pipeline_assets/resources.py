@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipeline_assets.partitions import partition_day
 from pipeline_assets.storage import Store, StoredFile
-from pipeline_assets.transforms.ingest import EVENT_SUFFIXES, LandingFileError
+from pipeline_assets.transforms.landing_file import EVENT_SUFFIXES, LandingFileError
 
 EVENTS, FX_RATES = "events", "fx_rates"
 

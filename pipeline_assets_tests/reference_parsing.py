@@ -133,7 +133,7 @@ def read_rfc4180(data: bytes) -> list[CsvRecord]:
 
 def expected_column_names(header: list[str]) -> list[str]:
     """The project's documented rule for turning a CSV header into column names (see
-    ``ingest._unique_names``): surrounding whitespace is not part of a name, a blank name becomes
+    ``csv_file._unique_names``): surrounding whitespace is not part of a name, a blank name becomes
     ``column_<position>``, a reserved name ``<name>_landed``, a repeated one ``<name>_2``, ``_3``…
     (The contract only says "columns are matched by header name"; this is the project's reading.)
     """

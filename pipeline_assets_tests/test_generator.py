@@ -10,7 +10,8 @@ import pytest
 
 from pipeline_assets.generator import FIELD_DEFECTS, FORMAT_DEFECTS, generate
 from pipeline_assets.transforms.clean import type_fx_rates
-from pipeline_assets.transforms.ingest import ParsedFile, parse_landing_file
+from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets.transforms.landing_file import ParsedFile
 from pipeline_assets_tests.raw_day import cleaned
 
 START, DAYS, ROWS, PER_KIND = date(2024, 3, 1), 2, 60, 2

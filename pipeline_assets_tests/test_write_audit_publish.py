@@ -88,7 +88,7 @@ def test_staging_left_by_a_killed_run_is_removed_by_the_next_run_and_never_read(
 def test_a_parser_that_loses_a_record_fails_the_reconciliation_and_publishes_nothing(pipeline, monkeypatch):
     pipeline.generate(DAYS[0], 1, rows_per_day=200)
     from pipeline_assets.assets import raw
-    from pipeline_assets.transforms.ingest import ParsedFile
+    from pipeline_assets.transforms.landing_file import ParsedFile
 
     parse = raw.parse_content
 

@@ -30,7 +30,7 @@ from pipeline_assets.schemas import CleanEvents, RawEvents, RejectedEvents
 from pipeline_assets.storage import WriteAlongside
 from pipeline_assets.transforms.clean import Reconciliation, clean_day
 from pipeline_assets.transforms.file_accounting import file_accounting
-from pipeline_assets.transforms.ingest import SOURCE_FILE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.landing_file import SOURCE_FILE, UNPARSABLE_SCHEMA
 from pipeline_assets.transforms.raw_layer import extra_columns, raw_events_part, raw_events_stream
 
 RAW_EVENTS, CLEAN_EVENTS, REJECTED_EVENTS = "raw_events", "clean_events", "rejected_events"

@@ -14,16 +14,9 @@ from pipeline_assets.resources import EVENTS, LandingFileChanged, LandingZone, W
 from pipeline_assets.schemas import RawFxRates
 from pipeline_assets.storage import StoredFile
 from pipeline_assets.transforms.clean import type_fx_rates
-from pipeline_assets.transforms.ingest import (
-    INGESTED_AT,
-    SOURCE_FILE,
-    SOURCE_LINE,
-    LandingFileError,
-    ParsedFile,
-    decompressed,
-    parse_content,
-)
+from pipeline_assets.transforms.ingest import decompressed, parse_content
 from pipeline_assets.transforms.landing_count import count_records
+from pipeline_assets.transforms.landing_file import INGESTED_AT, SOURCE_FILE, SOURCE_LINE, LandingFileError, ParsedFile
 
 # One pool for the process, not one per day: C allocators keep an arena per thread, and fresh
 # threads every day would each fragment a fresh one (a range run's memory grew by the day).

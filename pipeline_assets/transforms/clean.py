@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.ingest import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.landing_file import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
     "event_id", "user_id", "session_id", "event_type", "event_ts",

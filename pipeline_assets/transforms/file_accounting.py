@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from pipeline_assets.transforms.ingest import SOURCE_FILE
+from pipeline_assets.transforms.landing_file import SOURCE_FILE
 
 ACCOUNTING_SCHEMA = {
     SOURCE_FILE: pl.String,

@@ -20,7 +20,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 from pipeline_assets.transforms.clean import EVENT_COLUMNS
-from pipeline_assets.transforms.ingest import EXTRA_COLUMNS, INGESTED_AT, SOURCE_FILE, SOURCE_LINE
+from pipeline_assets.transforms.landing_file import EXTRA_COLUMNS, INGESTED_AT, SOURCE_FILE, SOURCE_LINE
 
 RAW_EVENTS_COLUMNS = {
     "date": pl.Date,

@@ -14,7 +14,7 @@ from pipeline_assets.transforms.clean import (
     Reconciliation,
     type_fx_rates,
 )
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA
 from pipeline_assets_tests.raw_day import Cleaned, cleaned
 
 DAY = date(2024, 3, 1)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline_assets.transforms.clean import type_fx_rates
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA
+from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA
 from pipeline_assets_tests.raw_day import Cleaned, cleaned
 from pipeline_assets_tests.reference_parsing import (
     illegal_decimals,

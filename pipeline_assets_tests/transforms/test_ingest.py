@@ -7,8 +7,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline_assets.transforms import ingest
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, LandingFileError, ParsedFile, parse_landing_file
+from pipeline_assets.transforms import jsonl_file
+from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA, LandingFileError, ParsedFile
 
 LINEAGE = ["_source_file", "_source_line"]
 
@@ -313,7 +314,7 @@ def test_jsonl_keys_found_a_chunk_at_a_time_are_the_whole_files(monkeypatch, las
     inferred whole, nested values with escapes included (the columns' order is the chunks')."""
     data = b"\n".join([b'{"id": "%d", "m": "x"}' % n for n in range(40)] + last_lines) + b"\n"
     whole = parse("a.jsonl", data)
-    monkeypatch.setattr(ingest, "_KEY_CHUNK", 50)  # a chunk of about two lines
+    monkeypatch.setattr(jsonl_file, "_KEY_CHUNK", 50)  # a chunk of about two lines
     assert_frame_equal(parse("a.jsonl", data).records, whole.records, check_column_order=False)
     assert json.loads(whole.records["m"][40]) == json.loads(last_lines[0])["m"]
 

@@ -11,7 +11,8 @@ import json
 import polars as pl
 from hypothesis import HealthCheck, example, given, settings
 
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, ParsedFile, parse_landing_file
+from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA, ParsedFile
 from pipeline_assets_tests.reference_parsing import (
     JsonlFile,
     LandingFile,

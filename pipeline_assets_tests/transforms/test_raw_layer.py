@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import polars as pl
 
 from pipeline_assets.transforms.clean import clean_day
-from pipeline_assets.transforms.ingest import UNPARSABLE_SCHEMA, parse_content
+from pipeline_assets.transforms.ingest import parse_content
+from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA
 from pipeline_assets.transforms.raw_layer import EXTRA_COLUMNS, RAW_EVENTS_COLUMNS, raw_events_part, raw_events_stream
 
 DAY, AT = date(2024, 3, 1), datetime(2024, 3, 2, 1, 0, tzinfo=UTC)
