@@ -47,7 +47,8 @@ def parse_csv(name: str, data: bytes) -> ParsedFile:
     if malformed:  # a file with CR line ends is one long header: its records would be lost unseen
         raise LandingFileError(f"{name}: the CSV header is not one RFC 4180 record: {malformed}")
     header = _unique_names(next(csv.reader(io.StringIO(header_text, newline=""))))
-    good = utf8 & _rfc4180_records(records.texts(utf8), len(header)).to_numpy()
+    good = utf8.copy()
+    good[utf8] = _rfc4180_records(records.texts(utf8), len(header)).to_numpy()
     good[0] = False  # the header
     longest = int((records.ends - records.starts).max())
     if good.any():

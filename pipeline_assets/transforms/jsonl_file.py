@@ -22,6 +22,7 @@ from pipeline_assets.transforms.landing_file import (
     SOURCE_LINE,
     LandingFileError,
     ParsedFile,
+    Records,
     keep_reserved,
     require_count,
     split_records,
@@ -38,37 +39,41 @@ _PYTHON_KEYS_BYTES = 64 * 2**10
 def parse_jsonl(name: str, data: bytes) -> ParsedFile:
     records = split_records(data, quoted=False)
     utf8 = records.utf8_mask()
-    text = records.texts(utf8)  # each line as landed, its line end included: a view of the file
-    # Most lines are "{...}" with nothing around: no trimming needed. The others (white space
-    # around, blank, not an object, not UTF-8) are trimmed on their own: trimming every line
-    # copied the whole file once more (0.7 GB for a 10M-record day).
+    # Most lines are "{...}" with nothing around: no text needed to see it. The others (white
+    # space around, blank, not an object) are trimmed on their own: trimming every line copied
+    # the whole file once more (0.7 GB for a 10M-record day).
     buffer = np.frombuffer(data, dtype=np.uint8)
     plain = utf8 & (buffer[records.starts] == OPEN_BRACE) & (buffer[records.ends - 1] == CLOSE_BRACE)
     good = plain.copy()
     if not plain.all():
-        others = ~plain
-        trimmed = text.filter(others).str.strip_chars()
+        others = ~plain & utf8
+        trimmed = records.texts(others).str.strip_chars()
         blank = np.zeros(len(records), dtype=bool)
-        blank[others] = (trimmed.str.len_bytes() == 0).to_numpy() & utf8[others]
-        good[others] = utf8[others] & (trimmed.str.starts_with("{") & trimmed.str.ends_with("}")).to_numpy()
+        blank[others] = (trimmed.str.len_bytes() == 0).to_numpy()
+        good[others] = (trimmed.str.starts_with("{") & trimmed.str.ends_with("}")).to_numpy()
         if blank.any():  # lines of white space only hold no record
-            records, utf8, text, good = records.select(~blank), utf8[~blank], text.filter(~blank), good[~blank]
-    good &= ~json_text.unpaired_surrogates(text)
+            records, utf8, good = records.select(~blank), utf8[~blank], good[~blank]
+    escaped = records.holding(b"\\")
+    surrogate_candidates = good & records.holding(b"\\u")  # a surrogate escape needs a "\u"
+    good[surrogate_candidates] = ~json_text.unpaired_surrogates(records.texts(surrogate_candidates))
     # A line that cannot be an object (not "{...}") is refused without parsing; if a line that
     # looks like one still breaks the bulk read, Polars' JSON path match (null for anything that
     # is not one whole strict JSON document) finds every such line, at the cost of one more pass.
     try:
-        table = _read_ndjson(records.only(good), text.filter(good))
+        table = _read_ndjson(records, good, escaped)
         require_count(name, table.height, good)
     except (pl.exceptions.PolarsError, LandingFileError, ValueError):
         # Polars cannot hold every JSON number (`json_text`): the lines that may hold one are
         # checked and read in Python, the rest by Polars.
-        in_python = good & text.str.contains(json_text.BEYOND_POLARS).to_numpy()
-        in_polars = good & ~in_python & text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
-        from_python, objects = json_text.read_lines(text.filter(in_python).to_list())
+        text = records.texts(good)
+        beyond = text.str.contains(json_text.BEYOND_POLARS).to_numpy()
+        in_python, in_polars = good.copy(), good.copy()
+        in_python[good] = beyond
+        in_polars[good] = ~beyond & text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
+        from_python, objects = json_text.read_lines(text.filter(beyond).to_list())
         in_python[in_python] = objects
         good = in_polars | in_python
-        table = _read_ndjson(records.only(in_polars), text.filter(in_polars))
+        table = _read_ndjson(records, in_polars, escaped)
         if from_python.height:  # back in line order: the rows read by Polars come first
             order = np.argsort(np.concatenate([np.flatnonzero(in_polars[good]), np.flatnonzero(in_python[good])]))
             table = pl.concat([table, from_python], how="diagonal").gather(order)
@@ -81,13 +86,12 @@ def parse_jsonl(name: str, data: bytes) -> ParsedFile:
     return ParsedFile(with_source(table, name), unparsable, len(records))
 
 
-def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
-    """Every key of every line, each value as text: strings as they are, anything else as JSON.
-
-    ``lines`` holds the same records as ``data``, one per element (white space around them
-    included), for the values Polars' reader cannot give as text itself."""
-    if lines.is_empty():  # every record given is a non-blank line
+def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) -> pl.DataFrame:
+    """Every key of the selected lines, each value as text: strings as they are, anything else
+    as JSON. ``escaped`` says which records hold a backslash."""
+    if not selected.any():
         return pl.DataFrame()
+    data = records.only(selected)
     # A view of a whole file is the file itself, which BytesIO shares instead of copying.
     whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
     data = data.obj if whole else bytes(data)
@@ -101,22 +105,25 @@ def _read_ndjson(data: memoryview, lines: pl.Series) -> pl.DataFrame:
     # A text column may hold nested values too (a key that is text on some lines); there the line
     # itself says whether the key's value opens an object or array. JSON may spell a key with
     # escapes ("\/", "\u0061"): a line where the key is not found as written is read again.
-    escaped = lines.str.contains("\\", literal=True)
+    line_of_row = np.flatnonzero(selected)
+    escaped_rows = pl.Series(escaped[selected])
     for key in keys:
         value = table[key]
-        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped).fill_null(False)
+        redo = ((value.str.starts_with("{") | value.str.starts_with("[")) & escaped_rows).fill_null(False)
         if not redo.any():
             continue
         rows = redo.arg_true()
+        candidates = np.zeros(len(records), dtype=bool)
+        candidates[line_of_row[rows.to_numpy()]] = True
+        lines = records.texts(candidates)  # in row order
         if key not in nested:  # the regular expressions run on the candidate lines only
-            candidates = lines.gather(rows)
             spelled = re.escape(json.dumps(key, ensure_ascii=False))
-            opens = candidates.str.contains(spelled + r"\s*:\s*[\[{]")
-            rows = rows.filter(opens | ~candidates.str.contains(spelled + r"\s*:"))
+            again = lines.str.contains(spelled + r"\s*:\s*[\[{]") | ~lines.str.contains(spelled + r"\s*:")
+            rows, lines = rows.filter(again), lines.filter(again)
             if rows.is_empty():
                 continue
         with json_text.as_deep_as_polars():
-            values = [json.loads(line)[key] for line in lines.gather(rows).str.strip_chars().to_list()]
+            values = [json.loads(line)[key] for line in lines.str.strip_chars().to_list()]
             fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table

@@ -27,7 +27,7 @@ UNPARSABLE_SCHEMA = {
 
 QUOTE, COMMA, CR, LF, OPEN_BRACE, CLOSE_BRACE = (ord(c) for c in '",\r\n{}')
 NOT_UTF8 = "record is not valid UTF-8"
-_UTF8_CHUNK = 16 * 2**20  # bytes decoded at a time to check them
+_CHUNK = 16 * 2**20  # bytes decoded or searched at a time
 
 
 class LandingFileError(ValueError):
@@ -58,18 +58,34 @@ class Records:
     def __len__(self) -> int:
         return len(self.starts)
 
-    def texts(self, valid_utf8: np.ndarray) -> pl.Series:
-        """Each record as text, its line end (and blank lines after it) included, sliced from the
-        file's buffer without a Python loop. Records that are not valid UTF-8 read as empty."""
-        data = self.data
-        if not valid_utf8.all():  # a copy with the bad records blanked out: rare, and only then
-            patched = bytearray(data)
-            for start, end in zip(self.starts[~valid_utf8].tolist(), self.ends[~valid_utf8].tolist(), strict=True):
-                patched[start:end] = b" " * (end - start)
-            data = bytes(patched)
-        offsets = np.append(self.starts, len(data)).astype(np.int64)
-        spans = pa.Array.from_buffers(pa.large_string(), len(self), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
-        return pl.Series("record", spans)
+    def texts(self, selected: np.ndarray) -> pl.Series:
+        """The selected records as text, each with its line end (and blank lines after it),
+        sliced from the file's buffer without a Python loop. Their bytes are copied (into Polars'
+        strings), so select only what needs text: the text of every line of a 10M-record day's
+        JSON Lines file, held through its parse, made the day's memory peak. Each selected record
+        must be valid UTF-8 (`utf8_mask`)."""
+        spans = self._spans(pa.large_string(), 0, len(self))
+        return pl.Series("record", spans if selected.all() else spans.filter(pa.array(selected)))
+
+    def holding(self, pattern: bytes) -> np.ndarray:
+        """Which records hold ``pattern``: Polars' byte search over the file's buffer, a chunk of
+        records at a time (as bytes: a record need not be valid UTF-8), so that the file's text
+        is never whole in memory. A record here runs to the next one's start: its line end and
+        the blank lines after it are searched too, so the pattern must hold a visible byte."""
+        found, first = np.zeros(len(self), dtype=bool), 0
+        while first < len(self):
+            last = max(int(np.searchsorted(self.starts, self.starts[first] + _CHUNK)), first + 1)
+            found[first:last] = pl.Series(self._spans(pa.large_binary(), first, last)).bin.contains(pattern).to_numpy()
+            first = last
+        return found
+
+    def _spans(self, arrow_type: pa.DataType, first: int, last: int) -> pa.Array:
+        """Records ``first`` to ``last`` (excluded), each running to the next one's start, as an
+        Arrow array over the file's own buffer (no copy)."""
+        offsets = np.append(self.starts[first:last], self.starts[last] if last < len(self) else len(self.data))
+        return pa.Array.from_buffers(
+            arrow_type, last - first, [None, pa.py_buffer(offsets.astype(np.int64)), pa.py_buffer(self.data)]
+        )
 
     def utf8_mask(self) -> np.ndarray:
         """True for records that are valid UTF-8. Decoding runs at C speed and stops only at bad
@@ -79,7 +95,7 @@ class Records:
         valid = np.ones(len(self), dtype=bool)
         data, view, position = self.data, memoryview(self.data), 0
         while position < len(data):
-            line_feed = data.find(b"\n", position + _UTF8_CHUNK)
+            line_feed = data.find(b"\n", position + _CHUNK)
             end = len(data) if line_feed < 0 else line_feed + 1
             try:
                 str(view[position:end], "utf-8")
