@@ -16,11 +16,11 @@ import pyarrow.csv as pa_csv
 
 from pipeline_assets.transforms.landing_file import (
     NOT_UTF8,
-    RESERVED_NAMES,
     SOURCE_LINE,
     LandingFileError,
     ParsedFile,
     empty_file,
+    landed_names,
     require_count,
     split_records,
     unparsable_records,
@@ -114,16 +114,6 @@ def _read_csv(data: memoryview, header: list[str], longest_record: int) -> pa.Ta
 
 
 def _unique_names(header: list[str]) -> list[str]:
-    """Header names made usable: a blank one becomes ``column_N`` (its position), a repeated one
-    ``name_2``, ``name_3``…, a reserved one ``name_landed``; schema drift is kept and reported,
-    never a reason to fail the day."""
-    names: list[str] = []
-    for position, column in enumerate(header, start=1):
-        name = column.strip() or f"column_{position}"
-        name = f"{name}_landed" if name in RESERVED_NAMES else name
-        candidate, n = name, 1
-        while candidate in names:
-            n += 1
-            candidate = f"{name}_{n}"
-        names.append(candidate)
-    return names
+    """Header names made usable: surrounding white space dropped, a blank one ``column_N`` (its
+    position), then `landed_names`."""
+    return landed_names([column.strip() or f"column_{position}" for position, column in enumerate(header, start=1)])

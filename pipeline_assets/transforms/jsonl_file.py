@@ -23,7 +23,7 @@ from pipeline_assets.transforms.landing_file import (
     LandingFileError,
     ParsedFile,
     Records,
-    keep_reserved,
+    landed_names,
     require_count,
     split_records,
     unparsable_records,
@@ -78,7 +78,8 @@ def parse_jsonl(name: str, data: bytes) -> ParsedFile:
             order = np.argsort(np.concatenate([np.flatnonzero(in_polars[good]), np.flatnonzero(in_python[good])]))
             table = pl.concat([table, from_python], how="diagonal").gather(order)
         require_count(name, table.height, good)
-    table = keep_reserved(table).with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
+    table = table.rename(dict(zip(table.columns, landed_names(table.columns), strict=True)))
+    table = table.with_columns(pl.Series(SOURCE_LINE, records.lines[good]))
     bad = ~good
     raw = records.raw_texts(bad)
     reasons = [_json_reason(text) if ok else NOT_UTF8 for ok, text in zip(utf8[bad], raw, strict=True)]

@@ -203,5 +203,16 @@ def empty_file(name: str) -> ParsedFile:
     return ParsedFile(records, pl.DataFrame(schema=UNPARSABLE_SCHEMA), 0)
 
 
-def keep_reserved(records: pl.DataFrame) -> pl.DataFrame:
-    return records.rename({c: f"{c}_landed" for c in records.columns if c in RESERVED_NAMES})
+def landed_names(names: list[str]) -> list[str]:
+    """The columns' names in the parsed records, for a file's own (a CSV header's, a JSON file's
+    keys): a reserved one becomes ``name_landed``, and a name given before ``name_2``,
+    ``name_3``… Schema drift is kept and reported, never a reason to fail the day."""
+    unique: list[str] = []
+    for name in names:
+        name = f"{name}_landed" if name in RESERVED_NAMES else name
+        candidate, n = name, 1
+        while candidate in unique:
+            n += 1
+            candidate = f"{name}_{n}"
+        unique.append(candidate)
+    return unique

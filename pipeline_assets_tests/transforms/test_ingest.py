@@ -423,3 +423,17 @@ def test_landed_columns_with_reserved_names_keep_their_data(name, data):
     assert rows(parsed, "event_id", "date_landed", "_source_line_landed") == [
         ("1", "2024-02-02", "7", 2 if name == "a.csv" else 1)
     ]
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("a.csv", b"event_id,date,date_landed\n1,2024-02-02,kept\n"),
+        ("a.jsonl", b'{"event_id": "1", "date": "2024-02-02", "date_landed": "kept"}\n'),
+    ],
+)
+def test_a_reserved_name_beside_its_landed_spelling_keeps_both(name, data):
+    """Both formats name columns by one rule: the reserved one becomes date_landed, and the
+    landed date_landed, now a repeat, date_landed_2 (a JSON file failed on the clash)."""
+    line = 2 if name == "a.csv" else 1
+    assert rows(parse_landing_file(name, data), "date_landed", "date_landed_2") == [("2024-02-02", "kept", line)]
