@@ -102,8 +102,7 @@ def events(
         # A day's files are parsed while the day before is cleaned and audited (`read_landing_days`).
         for partition_key, reads in read_landing_days(landing, files_by_day):
             fx_rates = raw_fx_rates[partition_key]
-            file_count = len(files_by_day[partition_key])
-            evaluations, figures = _stage_day(context, wap, reads, file_count, partition_key, fx_rates, ingested_at)
+            evaluations, figures = _stage_day(context, wap, reads, partition_key, fx_rates, ingested_at)
             yield from wap.day(partition_key, {}, evaluations, figures)
         yield from wap.outputs()
 
@@ -161,7 +160,6 @@ def _stage_day(
     context: dg.AssetExecutionContext,
     wap: WriteAuditPublish,
     reads: LandingReads,
-    file_count: int,
     partition_key: str,
     fx_rates: pl.LazyFrame,
     ingested_at: datetime,
@@ -169,6 +167,7 @@ def _stage_day(
     """Stage the day's three tables, each as soon as it is computed (raw_events as it is parsed,
     clean_events sunk from the staged raw_events); return the day's other verdicts and figures."""
     raw = _stage_raw(wap, reads, partition_key, ingested_at)
+    file_count = len(raw.records_by_file)  # every file of the day, each counted
     result = clean_day(raw.records, raw.unparsable.lazy(), fx_rates, date.fromisoformat(partition_key))
     # The rows that break a rule are found while clean_events is sunk: the day is typed once.
     clean_pass = WriteAlongside(result.clean, (result.invalid_rows,))

@@ -152,7 +152,7 @@ def split_records(data: bytes, quoted: bool) -> Records:
         return Records(data, empty, empty, empty, False)
     buffer = np.frombuffer(data, dtype=np.uint8)
     line_feeds = np.flatnonzero(buffer == LF)
-    ends = line_feeds[outside_quotes(buffer, line_feeds)] if quoted else line_feeds
+    ends = line_feeds[_outside_quotes(buffer, line_feeds)] if quoted else line_feeds
     starts = np.concatenate(([0], ends + 1)).astype(np.int64)
     ends = np.concatenate((ends, [len(data)])).astype(np.int64)
     ends -= (ends > starts) & (buffer[np.maximum(ends - 1, 0)] == CR)
@@ -161,7 +161,7 @@ def split_records(data: bytes, quoted: bool) -> Records:
     return Records(data, starts[present], ends[present], lines[present], not present[:-1].all())
 
 
-def outside_quotes(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
+def _outside_quotes(buffer: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """True where a byte position lies outside any quoted field.
 
     Quotes toggle "inside" in pairs. A lone quote that can neither open a field (after a comma, a
