@@ -6,12 +6,15 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import pytest
 import yaml
 from dagster._config import process_config, resolve_to_config_type
 from dagster._core.instance.config import ConcurrencyConfig, dagster_instance_config
 from dagster._core.run_coordinator.queued_run_coordinator import QueuedRunCoordinator
 from dagster._core.storage.config import pg_config
+from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.runs import SqliteRunStorage
 
 from pipeline_assets.definitions import defs
 from pipeline_assets.schedules import DEFAULT_SCHEDULE_CRON, last_complete_day, schedule_cron
@@ -128,10 +131,18 @@ def test_each_compute_log_variant_fits_the_production_instance(tmp_path, prod_en
     assert settings["prefix"] == "dagster-compute-logs"
 
 
-def test_the_local_instance_stays_sqlite_for_the_demo(tmp_path):
-    config = yaml.safe_load((REPO_ROOT / "dagster.yaml").read_text())
-    assert "storage" not in config and "run_storage" not in config  # SQLite under $DAGSTER_HOME
-    instance_config(tmp_path, (REPO_ROOT / "dagster.yaml").read_text())  # valid without any variable
+def test_the_local_instance_stays_sqlite_for_the_demo(tmp_path, monkeypatch):
+    """SQLite files in Dagster's layout under $DAGSTER_HOME, the only variable it reads (set
+    wherever Dagster finds this file)."""
+    home = tmp_path / "home"
+    config = instance_config(tmp_path, (REPO_ROOT / "dagster.yaml").read_text())
+    assert config["storage"]["custom"]["config"] == {"base_dir": {"env": "DAGSTER_HOME"}}
+    assert "run_storage" not in config and "event_log_storage" not in config
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.run_storage, SqliteRunStorage)
+        assert isinstance(instance.event_log_storage, SqliteEventLogStorage)
+    assert {"history/runs.db", "history/runs/index.db"} <= {str(p.relative_to(home)) for p in home.rglob("*.db")}
 
 
 def test_schedule_cron_defaults_to_one_in_the_morning_and_can_be_set(monkeypatch):
