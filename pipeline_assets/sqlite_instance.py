@@ -12,6 +12,7 @@ this class reads and writes the same files), the schema and its migrations, the 
 one thread at a time use the storage, and WAL mode, in which other processes (webserver, daemon,
 run workers) read what a connection has committed whether or not it is checkpointed. What this
 adds: closing those connections before the files go (``wipe``) and when the storage is disposed;
+remembering which tables exist (Dagster asks before each check evaluation, with a new engine);
 a bounded number of open shards, for the webserver and the daemon, which read many runs; and a
 checkpoint of a run's shard after each use, which every close used to do: Dagster's watch of a
 run's events (the UI's live view) is woken by changes to the ``.db`` file, and a commit alone
@@ -54,6 +55,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: Any = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_pid = os.getpid()
+        self._tables: set[str] = set()  # tables known to exist
         super().__init__(base_dir, inst_data)
 
     @contextmanager
@@ -92,6 +94,15 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
             _, oldest = self._engines.popitem(last=False)
             oldest.dispose()
         return engine
+
+    def has_table(self, table_name: str) -> bool:
+        # Asked before every check evaluation and asset event's tags, and Dagster's answer makes
+        # an engine and a connection each time. A table, once there, stays: migrations add
+        # tables and nothing drops one. Dagster's own answer otherwise, which takes no lock
+        # (it is also asked while a connection is in use).
+        if table_name not in self._tables and super().has_table(table_name):
+            self._tables.add(table_name)
+        return table_name in self._tables
 
     def _close_all(self) -> None:
         with self._db_lock:

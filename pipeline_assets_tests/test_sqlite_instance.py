@@ -96,3 +96,18 @@ def test_wipe_closes_the_connections_before_the_files_go(home):
     assert messages(instance(), "run-4") == []
     engine_event(writer, "run-4", "after")  # a new file, not the deleted one still open
     assert messages(instance(), "run-4") == ["after"]
+
+
+def test_which_tables_exist_is_asked_of_sqlite_once(home, monkeypatch):
+    asked: list[str] = []
+    dagsters = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(
+        SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or dagsters(self, name)
+    )
+    writer = instance()
+    for day in ("2024-01-01", "2024-01-02", "2024-01-03"):
+        evaluation = dg.AssetCheckEvaluation(asset_key=dg.AssetKey("a"), check_name="rows", passed=True, partition=day)
+        writer.report_runless_asset_event(evaluation)
+    assert asked.count("asset_check_executions") == 1
+    history = writer.event_log_storage.get_asset_check_execution_history(dg.AssetCheckKey(dg.AssetKey("a"), "rows"), 10)
+    assert sorted(execution.partition for execution in history) == ["2024-01-01", "2024-01-02", "2024-01-03"]
