@@ -202,9 +202,12 @@ def _demo(days: int, rows_per_day: int, start_day: date | None = None) -> int:
     from pipeline_assets.definitions import build_definitions
     from pipeline_assets.demo import format_table, run_range, summary_table
 
-    result = run_range(build_definitions(settings), start.isoformat(), end.isoformat(), dg.DagsterInstance.get())
-    print("3/3 per-day summary\n")
-    print(format_table(summary_table(result, settings.warehouse_url)))
+    # Disposed on the way out: the embedded instance's kept-open SQLite connections
+    # (sqlite_instance) are closed, their write-ahead logs folded into the database files.
+    with dg.DagsterInstance.get() as instance:
+        result = run_range(build_definitions(settings), start.isoformat(), end.isoformat(), instance)
+        print("3/3 per-day summary\n")
+        print(format_table(summary_table(result, settings.warehouse_url)))
     print(f"\nwarehouse: {settings.warehouse_url}")
     print(f"reports:   {settings.warehouse_url}/daily_report/date=YYYY-MM-DD/report.html")
     print("browse:    uv run pipeline-assets ui   (then open http://127.0.0.1:3000)")

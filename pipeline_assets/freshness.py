@@ -24,7 +24,7 @@ from pipeline_assets.partitions import daily_partitions
 FRESHNESS_CHECK = "freshness"
 FRESHNESS_HOUR_ENV = "PIPELINE_FRESHNESS_HOUR_UTC"
 DEFAULT_FRESHNESS_HOUR = 6
-LOOKBACK_DAYS = 7  # days the sensor evaluates (and re-evaluates while missing) after their deadline
+LOOKBACK_DAYS = 7  # how far back the sensor looks for due days; it judges each day once (see freshness_sensor)
 DAILY_ASSETS = (
     "raw_fx_rates", "raw_events", "clean_events", "rejected_events",
     "daily_user_metrics", "daily_event_summary", "rolling_revenue_7d", "daily_report",

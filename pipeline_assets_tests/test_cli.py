@@ -67,3 +67,6 @@ def test_the_demo_materialises_the_days_ending_yesterday_and_they_balance(tmp_pa
         assert f"| {day} | 300 |" in result.stdout and "False" not in result.stdout, result.stdout
         for asset in ("rolling_revenue_7d", "search_themes", "daily_report"):
             assert (tmp_path / "warehouse" / asset / f"date={day}").is_dir(), (asset, day)
+    # The instance is disposed at exit: its SQLite files are whole, no write-ahead log left beside them.
+    left_open = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "home").rglob("*.db-*"))
+    assert not left_open, left_open
