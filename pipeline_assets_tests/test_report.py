@@ -42,8 +42,9 @@ def report() -> RenderedReport:
     summary = clean.group_by("event_type").agg(pl.len().alias("events"), pl.col("user_id").n_unique().alias("users"))
     rejected = pl.DataFrame({"reject_reason": ["user_id 'abc' is not an integer", "broken JSON"] * 2})
     quality, window = DataQuality(18, 4, 1), Window(1040.05, 4, 1)
+    purchases = clean.filter(pl.col("event_type") == "purchase")
     figures = report_figures(
-        DAY, clean, rejected, quality, summary, user_metrics, user_metrics, [DAY.isoformat()], window
+        DAY, clean, purchases, rejected, quality, summary, user_metrics, user_metrics, [DAY.isoformat()], window
     )
     return render_report(figures, extra_sections=[Section("Search themes", "<p>themes here</p>")])
 

@@ -15,8 +15,10 @@ from pipeline_assets.search.report_section import themes_section_html
 from pipeline_assets.transforms.report_figures import Window, data_quality, report_figures
 from pipeline_assets.warehouse import scan_partitions
 
-# What the figures read of clean_events: the day's largest table, so only these columns.
-CLEAN_COLUMNS = ("event_id", "user_id", "session_id", "event_type", "event_ts", "amount", "currency", "amount_usd", "country")  # fmt: skip
+# What the figures read of clean_events, the day's largest table: these columns of every row, and
+# the purchases' (an eighth of the rows) with the columns only their figures show.
+CLEAN_COLUMNS = ("user_id", "session_id", "event_type", "event_ts", "amount_usd")
+PURCHASE_COLUMNS = ("event_id", "user_id", "event_type", "amount", "currency", "amount_usd", "country")
 LINE = ("_source_file", "_source_line")
 
 
@@ -63,12 +65,14 @@ def daily_report(
         metrics = {**daily_user_metrics, **scan_partitions(store, "daily_user_metrics", earlier)}
         for key, window in days.items():
             clean = clean_events[key].select(CLEAN_COLUMNS).collect()
+            purchases = clean_events[key].filter(pl.col("event_type") == "purchase").select(PURCHASE_COLUMNS)
             rejected = rejected_events[key].select("reject_reason", *LINE).collect()
-            quality = data_quality(raw_events[key].select(LINE).collect(), clean.height, rejected)
+            quality = data_quality(raw_events[key], clean.height, rejected)
             rolling = rolling_revenue_7d[key].collect().row(0, named=True)
             figures = report_figures(
                 date.fromisoformat(key),
                 clean,
+                purchases.collect(),
                 rejected,
                 quality,
                 daily_event_summary[key].collect(),
