@@ -101,7 +101,9 @@ def test_data_quality_counts_unparsable_records_and_duplicates():
     raw = pl.DataFrame({"_source_file": ["a.csv"] * 5, "_source_line": [2, 3, 4, 5, 6]})
     rejected = pl.DataFrame({"_source_file": ["a.csv", "a.csv"], "_source_line": [3, 7], "reject_reason": ["x", "y"]})
     # 5 parsable + 1 unparsable (line 7) landed; 2 rejected; 3 clean: one duplicate removed.
-    assert data_quality(raw, 3, rejected) == DataQuality(landed_records=6, rejected_records=2, duplicates_removed=1)
+    assert data_quality(raw.lazy(), 3, rejected) == DataQuality(
+        landed_records=6, rejected_records=2, duplicates_removed=1
+    )
 
 
 def test_headline_is_typed_and_counts_distinct_sessions():
