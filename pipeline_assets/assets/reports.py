@@ -65,14 +65,14 @@ def daily_report(
         metrics = {**daily_user_metrics, **scan_partitions(store, "daily_user_metrics", earlier)}
         for key, window in days.items():
             clean = clean_events[key].select(CLEAN_COLUMNS).collect()
-            purchases = clean_events[key].filter(pl.col("event_type") == "purchase").select(PURCHASE_COLUMNS)
+            purchases = clean_events[key].filter(pl.col("event_type") == "purchase").select(PURCHASE_COLUMNS).collect()
             rejected = rejected_events[key].select("reject_reason", *LINE).collect()
             quality = data_quality(raw_events[key], clean.height, rejected)
             rolling = rolling_revenue_7d[key].collect().row(0, named=True)
             figures = report_figures(
                 date.fromisoformat(key),
                 clean,
-                purchases.collect(),
+                purchases,
                 rejected,
                 quality,
                 daily_event_summary[key].collect(),
@@ -81,7 +81,7 @@ def daily_report(
                 window,
                 Window(rolling["revenue_usd_7d"], rolling["active_users_7d"], rolling["days_in_window"]),
             )
-            del clean
+            del clean, purchases
             searches = Section(SEARCH_TITLE, themes_section_html(search_themes[key].collect()))
             report = render_report(figures, extra_sections=[searches])
             prefix = f"daily_report/date={key}"
