@@ -118,7 +118,7 @@ def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
     return pl.when(whole > 0).then(part / whole).otherwise(0.0).round(6).cast(SHARE)
 
 
-def data_quality(raw_lines: pl.LazyFrame | pl.DataFrame, clean_rows: int, rejected: pl.DataFrame) -> DataQuality:
+def data_quality(raw_lines: pl.LazyFrame, clean_rows: int, rejected: pl.DataFrame) -> DataQuality:
     """The day's counts from its tables: landed records are the parsable ones (raw_events'
     ``_source_file``/``_source_line``) plus the unparsable ones (rejected records at a line not in
     raw_events); whatever landed and is neither clean nor rejected was a re-sent duplicate.
@@ -126,7 +126,7 @@ def data_quality(raw_lines: pl.LazyFrame | pl.DataFrame, clean_rows: int, reject
     raw_events' lines are streamed past the day's few rejected ones, never held: a 10M-record
     day's lines held and joined took 1.5 GB, the whole graph's memory peak."""
     keys = ["_source_file", "_source_line"]
-    raw = raw_lines.lazy().select(keys)
+    raw = raw_lines.select(keys)
     raw_rows, rejected_in_raw = pl.collect_all(
         [raw.select(pl.len()), raw.join(rejected.lazy().select(keys).unique(), on=keys, how="semi")],
         engine="streaming",
