@@ -104,6 +104,11 @@ def test_data_quality_counts_unparsable_records_and_duplicates():
     assert data_quality(raw.lazy(), 3, rejected) == DataQuality(
         landed_records=6, rejected_records=2, duplicates_removed=1
     )
+    # Unparsable and parsable rejected records in other numbers, so that each side counts as its own.
+    rejected = pl.DataFrame({"_source_file": ["a.csv"] * 3, "_source_line": [3, 7, 8], "reject_reason": ["x"] * 3})
+    assert data_quality(raw.lazy(), 2, rejected) == DataQuality(
+        landed_records=7, rejected_records=3, duplicates_removed=2
+    )
 
 
 def test_headline_is_typed_and_counts_distinct_sessions():
