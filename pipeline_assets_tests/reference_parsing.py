@@ -444,9 +444,19 @@ class JsonlFile:
         return stored(self.name, self.plain)
 
 
+# Characters Unicode (and Python's str.strip) calls white space that JSON does not: a line of only
+# these is a broken record, not a blank line, and an object with one around it is not JSON.
+NOT_JSON_SPACE = ["\u00a0", "\x0b", "\x0c", "\u0085", "\u2028", "\u3000", "\ufeff"]
+
+
 @st.composite
 def broken_json_line(draw, style: JsonStyle) -> bytes:
-    kind = draw(st.sampled_from(["truncated", "not_object", "utf8", "lone_surrogate"]))
+    kind = draw(st.sampled_from(["truncated", "not_object", "utf8", "lone_surrogate", "not_json_space"]))
+    if kind == "not_json_space":  # white space to Unicode but not to JSON (RFC 8259, 2): alone, or around an object
+        space = draw(st.sampled_from(NOT_JSON_SPACE)).encode()
+        around = draw(st.sampled_from(["alone", "before", "after"]))
+        value = b"" if around == "alone" else dump_json(draw(json_objects), style)
+        return value + space if around == "after" else space + value
     if kind == "truncated":  # a proper prefix of an object is never JSON (it lacks the final "}")
         text = dump_json(draw(json_objects), style).decode()
         return text[: draw(st.integers(1, len(text) - 1))].encode()
@@ -477,8 +487,8 @@ def jsonl_files(draw, broken: bool = False) -> JsonlFile:
         elif kind == "bad":
             lines.append(draw(broken_json_line(style)))
             bad.append((number, lines[-1]))
-        else:
-            lines.append(b"")
+        else:  # blank: nothing, or JSON's own white space only
+            lines.append(draw(st.sampled_from([b"", b" ", b"\t", b" \t "])))
     data = eol.join(lines) + (eol if style.trailing_newline else b"")
     name = "events/date=2024-03-01/landed.jsonl" + (".gz" if style.gzip else "")
     return JsonlFile(name, data, good, bad)

@@ -51,6 +51,8 @@ def test_a_file_that_cannot_be_read_fails_the_day_naming_it(pipeline, name, cont
     ("name", "content", "reasons"),
     [
         ("array.jsonl", json.dumps([{"event_id": "a1"}, {"event_id": "a2"}]).encode(), ["not an object"]),
+        # White space to Unicode, not to JSON (a no-break space, a form feed): broken lines, not blank ones.
+        ("spaces.jsonl", '\u00a0\n{"event_id": "b1"}\x0c\n'.encode(), ["broken JSON"]),
         ("other-day.csv", GOOD.replace("g1,", "o1,").replace("2024-01-01T", "2024-01-05T").encode(), ["not on the partition day"]),
         ("long.csv", (HEADER + "l1,1,s1,view,2024-01-01T11:00:00Z,,,DE,web," + "x" * 10_000_000 + "\n").encode(), []),
         ("dé jà vu ü.csv", GOOD.replace("g1,", "u1,").encode(), []),
@@ -66,6 +68,28 @@ def test_records_that_cannot_become_clean_are_rejected_with_reasons(pipeline, na
     clean = pipeline.table("clean_events", DAY)
     assert clean.filter(pl_source(name)).height + rejected.height >= 1
     assert "g1" in clean["event_id"].to_list()
+
+
+def test_a_file_the_parser_cannot_read_fails_the_day_naming_it(pipeline, monkeypatch):
+    """Should Polars refuse a record the parser's checks let through (a parser defect), the day
+    fails naming the file, instead of with Polars' bare message."""
+    import pipeline_assets.assets.raw as raw
+
+    refused = f"events/date={DAY}/refused.jsonl"
+    pipeline.landing.write_bytes(refused, b'{"event_id": "r1"}\n')
+    parse = raw.parse_content
+
+    def refusing(name, content):
+        if name == refused:
+            raise pl.exceptions.ComputeError("InternalError(TapeError) at character 19")
+        return parse(name, content)
+
+    monkeypatch.setattr(raw, "parse_content", refusing)
+    result = pipeline.run(DAY)
+    assert not result.success
+    message = failure_messages(result)
+    assert pipeline.landing.uri(refused) in message and "TapeError" in message
+    assert pipeline.files("raw_events") == pipeline.files("clean_events") == []
 
 
 def pl_source(name: str) -> pl.Expr:

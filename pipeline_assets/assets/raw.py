@@ -102,6 +102,14 @@ def _read_landing_file(landing: LandingZone, file: StoredFile) -> tuple[ParsedFi
     except LandingFileError as error:
         problem = str(error).removeprefix(f"{file.key}: ")
         raise dg.Failure(f"{landing.uri(file.key)}: {problem}", allow_retries=False) from None
+    except pl.exceptions.PolarsError as error:
+        # A record the parser's own checks passed and Polars' bulk reader still refused: a parser
+        # defect, since such a record belongs in rejected_events. The day stops, naming the file.
+        reason = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+        raise dg.Failure(
+            f"{landing.uri(file.key)}: the parser could not read this file ({reason}); nothing was written",
+            allow_retries=False,
+        ) from error
 
 
 def require_event_files(landing: LandingZone, partition_keys: Iterable[str]) -> dict[str, list[StoredFile]]:

@@ -30,6 +30,11 @@ from pipeline_assets.transforms.landing_file import (
     with_source,
 )
 
+# White space as JSON has it (RFC 8259, 2): a line of nothing else holds no record. Not
+# `strip_chars()`'s Unicode white space: a no-break space or a form feed around an object makes the
+# line broken JSON, which the bulk reader refuses, and a line of one is a broken record, not a blank.
+JSON_WHITESPACE = " \t\r\n"
+
 # The keys of JSON lines are found a chunk of lines per thread (`_keys_of`).
 _KEY_READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="ndjson-keys")
 _KEY_CHUNK = 16 * 2**20
@@ -47,7 +52,7 @@ def parse_jsonl(name: str, data: bytes) -> ParsedFile:
     good = plain.copy()
     if not plain.all():
         others = ~plain & utf8
-        trimmed = records.texts(others).str.strip_chars()
+        trimmed = records.texts(others).str.strip_chars(JSON_WHITESPACE)
         blank = np.zeros(len(records), dtype=bool)
         blank[others] = (trimmed.str.len_bytes() == 0).to_numpy()
         good[others] = (trimmed.str.starts_with("{") & trimmed.str.ends_with("}")).to_numpy()
@@ -69,7 +74,7 @@ def parse_jsonl(name: str, data: bytes) -> ParsedFile:
         beyond = text.str.contains(json_text.BEYOND_POLARS).to_numpy()
         in_python, in_polars = good.copy(), good.copy()
         in_python[good] = beyond
-        in_polars[good] = ~beyond & text.str.strip_chars().str.json_path_match("$").is_not_null().to_numpy()
+        in_polars[good] = ~beyond & text.str.strip_chars(JSON_WHITESPACE).str.json_path_match("$").is_not_null().to_numpy()
         from_python, objects = json_text.read_lines(text.filter(beyond).to_list())
         in_python[in_python] = objects
         good = in_polars | in_python
@@ -124,7 +129,7 @@ def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) ->
             if rows.is_empty():
                 continue
         with json_text.as_deep_as_polars():
-            values = [json.loads(line)[key] for line in lines.str.strip_chars().to_list()]
+            values = [json.loads(line)[key] for line in lines.str.strip_chars(JSON_WHITESPACE).to_list()]
             fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table

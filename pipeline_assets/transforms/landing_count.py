@@ -5,7 +5,8 @@ rejected + duplicates), and it must not come from the parser: a parser that drop
 invented a record would agree with itself. The grammar is the contract's, restated here by other
 code than `ingest`'s:
 
-- JSON Lines: every line holding anything but white space is one record.
+- JSON Lines: every line holding anything but JSON's white space (space, tab, CR, LF) is one
+  record; a form feed or a no-break space is not white space to JSON, so its line is a record.
 - CSV (RFC 4180): a record ends at a line feed outside quotes; quotes toggle "inside" except a
   stray one (neither after a comma, line feed or file start, nor before a comma, line end or file
   end, nor next to another quote), which RFC 4180 forbids in an unquoted field and which lenient
@@ -36,9 +37,9 @@ def count_records(name: str, content: bytes) -> int:
 
 
 def _count_json_lines(content: np.ndarray) -> int:
-    """Lines holding a visible byte. Each block is cut into segments after its line feeds, and
-    a segment holds text if any of its bytes is visible (one reduction over the block's mask:
-    listing the visible bytes' positions instead took ten times as long)."""
+    """Lines holding a byte other than JSON's white space. Each block is cut into segments after its line feeds, and
+    a segment holds text if any of its bytes is not white space (one reduction over the block's
+    mask: listing those bytes' positions instead took ten times as long)."""
     lines, carried = 0, False  # carried: the line running into this block already holds text
     for start in range(0, len(content), BLOCK):
         block = content[start : start + BLOCK]
@@ -46,15 +47,15 @@ def _count_json_lines(content: np.ndarray) -> int:
         # Strictly increasing; the last is the block's end when the block ends with a line feed.
         within = segment_starts < len(block)
         holds_text = np.zeros(len(segment_starts), dtype=bool)
-        holds_text[within] = np.logical_or.reduceat(~_is_space(block), segment_starts[within])
+        holds_text[within] = np.logical_or.reduceat(~_is_json_space(block), segment_starts[within])
         holds_text[0] |= carried
         lines += int(np.count_nonzero(holds_text[:-1]))  # the segments a line feed ends
         carried = bool(holds_text[-1])
     return lines + carried  # a last line without a line feed
 
 
-def _is_space(block: np.ndarray) -> np.ndarray:
-    return (block == 32) | ((block >= 9) & (block <= 13))  # space, \t \n \v \f \r
+def _is_json_space(block: np.ndarray) -> np.ndarray:
+    return (block == 32) | (block == 9) | (block == _CR) | (block == _LF)
 
 
 def _count_csv_rows(content: np.ndarray) -> int:

@@ -12,7 +12,7 @@ from pipeline_assets.transforms.landing_count import count_landing_records
 
 # Bytes made mostly of what CSV and JSON Lines grammar turns on, plus text and a byte that is not UTF-8.
 TRICKY = st.lists(
-    st.sampled_from([b'"', b",", b"\r", b"\n", b"\r\n", b"a", b"{}", b'{"k": 1}', b"[1]", b" ", b"\xff", b'""']),
+    st.sampled_from([b'"', b",", b"\r", b"\n", b"\r\n", b"a", b"{}", b'{"k": 1}', b"[1]", b" ", b"\xff", b'""', b"\x0c", "\u00a0".encode()]),
     max_size=60,
 ).map(b"".join)
 
@@ -31,6 +31,8 @@ TRICKY = st.lists(
         ("a.jsonl", b'{"a":1}\n  \n{"b":2}', 2),
         ("a.jsonl", b"{}\r\n{}\r\n", 2),
         ("a.jsonl", b" \t\n\n", 0),
+        # White space to Unicode, not to JSON: each line is a (broken) record.
+        ("a.jsonl", b'{}\n\x0c\n\xc2\xa0\n\x0b\n{"a":1}\xe3\x80\x80\n', 5),
     ],
 )
 def test_counts_records_as_the_contract_defines_them(name, data, expected):
