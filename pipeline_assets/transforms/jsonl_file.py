@@ -74,7 +74,9 @@ def parse_jsonl(name: str, data: bytes) -> ParsedFile:
         beyond = text.str.contains(json_text.BEYOND_POLARS).to_numpy()
         in_python, in_polars = good.copy(), good.copy()
         in_python[good] = beyond
-        in_polars[good] = ~beyond & text.str.strip_chars(JSON_WHITESPACE).str.json_path_match("$").is_not_null().to_numpy()
+        in_polars[good] = (
+            ~beyond & text.str.strip_chars(JSON_WHITESPACE).str.json_path_match("$").is_not_null().to_numpy()
+        )
         from_python, objects = json_text.read_lines(text.filter(beyond).to_list())
         in_python[in_python] = objects
         good = in_polars | in_python

@@ -168,7 +168,13 @@ BROKEN = [
     ("a.jsonl", b'{"id": "1"}\n"text"\n{"id": "3"}\n', 2, '"text"', "JSON line is a str, not an object"),
     # A no-break space or a form feed is white space to Unicode, not to JSON: a broken line, not a blank one.
     ("a.jsonl", '{"id": "1"}\n\u00a0\n{"id": "3"}\n'.encode(), 2, "\u00a0", "broken JSON: Expecting value at column 1"),
-    ("a.jsonl", b'{"id": "1"}\n{"id": "2"}\x0c\n{"id": "3"}\n', 2, '{"id": "2"}\x0c', "broken JSON: Extra data at column 12"),
+    (
+        "a.jsonl",
+        b'{"id": "1"}\n{"id": "2"}\x0c\n{"id": "3"}\n',
+        2,
+        '{"id": "2"}\x0c',
+        "broken JSON: Extra data at column 12",
+    ),
 ]
 
 
