@@ -32,6 +32,10 @@ from pipeline_assets.transforms.landing_file import (
 _QUOTED = r'"(?:[^"]|"")*"'
 _FIELD = rf'(?:[^",\r\n]*|{_QUOTED})'
 _RFC4180_RECORD = rf"{_FIELD}(?:,{_FIELD})*"
+# A record's text runs to the next record's start: its line end and any empty lines after it. The
+# file's last record may end in a lone CR, a CRLF cut short, which `split_records` and the landing
+# count both take as its line end (as Python's csv, pandas and Arrow do).
+_RECORD_END = r"(?:\r?\n)*\r?$"
 _ONE_REGEX_FIELDS = 4_000
 
 
@@ -72,9 +76,9 @@ def _rfc4180_records(texts: pl.Series, fields: int) -> pl.Series:
     compiled size grows with the count, past Polars' limit beyond about 4,200 fields, so a wider
     header's count is checked on its own (commas outside quoted fields)."""
     if fields <= _ONE_REGEX_FIELDS:
-        return texts.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}(?:\r?\n)*$")
+        return texts.str.contains(rf"^{_FIELD}(?:,{_FIELD}){{{fields - 1}}}{_RECORD_END}")
     commas = texts.str.replace_all(_QUOTED, "").str.count_matches(",", literal=True)
-    return texts.str.contains(rf"^{_RFC4180_RECORD}(?:\r?\n)*$") & (commas == fields - 1)
+    return texts.str.contains(rf"^{_RFC4180_RECORD}{_RECORD_END}") & (commas == fields - 1)
 
 
 def _csv_reason(text: str, expected_fields: int) -> str:

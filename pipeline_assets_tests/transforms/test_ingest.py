@@ -9,6 +9,7 @@ from polars.testing import assert_frame_equal
 
 from pipeline_assets.transforms import jsonl_file
 from pipeline_assets.transforms.ingest import parse_landing_file
+from pipeline_assets.transforms.landing_count import count_landing_records
 from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA, LandingFileError, ParsedFile
 
 LINEAGE = ["_source_file", "_source_line"]
@@ -61,6 +62,16 @@ def test_csv_bom_and_crlf():
     parsed = parse("a.csv", data)
     assert parsed.landed_columns == ["id", "text"]  # the BOM is not part of the first column's name
     assert rows(parsed, "id", "text") == [("1", "x\r\ny", 2), ("2", "z", 4)]
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\n\r"])
+def test_csv_file_ending_in_a_crlf_cut_short_keeps_its_last_record(end):
+    """A lone CR at the very end is the last line end cut short, as for Python's csv, pandas and
+    Arrow, and for the landing count: the record before it is whole."""
+    data = b"id,text\r\n1,x\r\n2,z" + end
+    parsed = parse("a.csv", data)
+    assert rows(parsed, "id", "text") == [("1", "x", 2), ("2", "z", 3)]
+    assert parsed.unparsable.is_empty() and parsed.record_count == count_landing_records("a.csv", data) == 2
 
 
 def test_csv_columns_matched_by_header_name():
