@@ -77,9 +77,25 @@ def read_lines(lines: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
     return table, objects
 
 
+def first_value_of_each_key(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """An object whose key repeats keeps the key's first value, as Polars' reader does (RFC 8259
+    leaves it to the reader; Python's json keeps the last), so that a line means the same
+    whichever reader takes it. For ``json.loads(..., object_pairs_hook=...)``."""
+    value: dict[str, object] = {}
+    for key, item in pairs:
+        value.setdefault(key, item)
+    return value
+
+
 def _strict_json(line: str) -> object:
     try:
-        return json.loads(line, parse_int=_Spelled, parse_float=_Spelled, parse_constant=_not_json)
+        return json.loads(
+            line,
+            parse_int=_Spelled,
+            parse_float=_Spelled,
+            parse_constant=_not_json,
+            object_pairs_hook=first_value_of_each_key,
+        )
     except (ValueError, RecursionError):  # not JSON, NaN or Infinity (not JSON either), too deep
         return None
 

@@ -131,7 +131,11 @@ def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) ->
             if rows.is_empty():
                 continue
         with json_text.as_deep_as_polars():
-            values = [json.loads(line)[key] for line in lines.str.strip_chars(JSON_WHITESPACE).to_list()]
+            hook = json_text.first_value_of_each_key
+            values = [
+                json.loads(line, object_pairs_hook=hook)[key]
+                for line in lines.str.strip_chars(JSON_WHITESPACE).to_list()
+            ]
             fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table

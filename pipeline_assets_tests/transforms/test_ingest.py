@@ -299,6 +299,20 @@ def test_jsonl_whitespace_only_line_counts_as_a_line():
     assert rows(parsed, "id") == [("1", 1), ("2", 3)]
 
 
+@pytest.mark.parametrize(
+    ("line", "column", "first"),
+    [
+        (b'{"event_id": "first", "event_id": "last", "user_id": 7}', "event_id", "first"),  # Polars' reader
+        (b'{"event_id": "first", "event_id": "last", "user_id": 1e400}', "event_id", "first"),  # Python's (1e400)
+        # A nested value on a line with a backslash is taken again from the line, in Python.
+        (b'{"metadata": {"a": "\\""}, "metadata": {"b": 2}}', "metadata", '{"a": "\\""}'),
+    ],
+)
+def test_jsonl_repeated_key_keeps_its_first_value_on_every_path(line, column, first):
+    """RFC 8259 leaves a repeated key to the reader; the parser's readers must agree on one."""
+    assert parse("a.jsonl", line + b"\n").records[column].to_list() == [first]
+
+
 def test_jsonl_integer_stays_an_integer_next_to_a_float():
     parsed = parse("a.jsonl", b'{"user_id": 5}\n{"user_id": 6.5}\n')
     assert parsed.records["user_id"].to_list() == ["5", "6.5"]
