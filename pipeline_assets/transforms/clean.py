@@ -414,9 +414,13 @@ def _rules() -> list[tuple[pl.Expr, pl.Expr]]:
 
 
 def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
-    """Landed fx rate records typed (usd_per_unit as Float64), plus every problem found in them.
+    """Landed fx rate records typed (usd_per_unit as Float64), one per currency, plus every
+    problem found in them.
 
-    A rate must be a decimal > 0 for a three-letter currency, and a currency has one rate a day.
+    A rate must be a decimal > 0 for a three-letter currency, and a currency has one rate a day:
+    two different rates are a problem, the same rate landed again (in another file, or spelled
+    "1.10" beside "1.1") is not, and is kept once, at its first landing (file, line), so that
+    ``raw_fx_rates`` holds one row per currency for its audit and for any join on it.
     """
     if records.height == 0:  # no file that day, or files without records
         return pl.DataFrame(schema=FX_RATE_COLUMNS), []
@@ -443,4 +447,4 @@ def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
         typed.group_by("currency").agg(pl.col("usd_per_unit").n_unique().alias("rates")).filter(pl.col("rates") > 1)
     )
     problems += [f"currency {c!r} has conflicting rates" for c in conflicting["currency"].sort()]
-    return typed.drop("_landed_rate"), problems
+    return typed.drop("_landed_rate").unique("currency", keep="first", maintain_order=True), problems

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from pipeline_assets.schemas import CleanEvents, RejectedEvents
+from pipeline_assets.checks import schema_evaluation
+from pipeline_assets.schemas import CleanEvents, RawFxRates, RejectedEvents
 from pipeline_assets.transforms.clean import (
     CLEAN_COLUMNS,
     FX_RATE_COLUMNS,
@@ -217,7 +218,10 @@ def test_fx_rates_are_typed():
     rates, problems = type_fx_rates(fx_records(("EUR", "1.08"), (" gbp ", " 1.27 "), ("EUR", "1.080")))
     assert problems == []
     assert rates.schema == pl.Schema(FX_RATE_COLUMNS)
-    assert rates.rows() == [("EUR", 1.08, "rates.csv", 2), ("GBP", 1.27, "rates.csv", 3), ("EUR", 1.08, "rates.csv", 4)]
+    # The same rate landed again is kept once, at its first line: raw_fx_rates has one row per currency.
+    assert rates.rows() == [("EUR", 1.08, "rates.csv", 2), ("GBP", 1.27, "rates.csv", 3)]
+    staged = rates.select(pl.lit(DAY).alias("date"), pl.all(), pl.lit(datetime.now(UTC)).alias("_ingested_at"))
+    assert schema_evaluation("raw_fx_rates", RawFxRates, staged, "2024-03-01").passed  # the asset's own audit
 
 
 @pytest.mark.parametrize(
