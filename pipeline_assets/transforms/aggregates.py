@@ -35,10 +35,19 @@ ROLLING_REVENUE_COLUMNS = {
 # Sums of money are taken exactly, at a billionth of a dollar: a float sum depends on the order in
 # which the parallel engine adds its chunks, and a day recomputed must give the same bytes.
 _EXACT = pl.Decimal(38, 9)
+# What that decimal holds without loss: below 1e29 in all, so amounts under 1e18 sum exactly for any
+# group of under 1e11 rows; from a millionth of a dollar, its rounding changes a value by under
+# 0.1%. Amounts outside (legal decimals, however unlikely as money) are summed as floats instead:
+# cast, 1e30 overflowed the decimal and failed the day's aggregates, and 4e-10 summed to 0.
+_EXACT_FROM, _EXACT_BELOW = 1e-6, 1e18
 
 
 def exact_sum(column: str) -> pl.Expr:
-    return pl.col(column).cast(_EXACT).sum().cast(pl.Float64)
+    value = pl.col(column)
+    exact = (value.abs() >= _EXACT_FROM) & (value.abs() < _EXACT_BELOW)
+    in_decimal = pl.when(exact).then(value).cast(_EXACT).sum().cast(pl.Float64)
+    beyond = pl.when(~exact).then(value).sum()  # 0 for ordinary money, so the sum is the decimal's
+    return (in_decimal + beyond).alias(column)
 
 
 def _revenue() -> pl.Expr:

@@ -68,6 +68,28 @@ def test_daily_event_summary():
     DailyEventSummary.validate(summary)
 
 
+def test_revenue_is_the_exact_sum_of_ordinary_amounts():
+    """Money sums exactly (a float sum of ten 0.1 is 0.9999999999999999), in any row order."""
+    tenths = clean(*[(7, "s1", "purchase", 10, 0.1)] * 10)
+    for events in (tenths, tenths.reverse()):
+        assert daily_user_metrics(events.lazy()).collect()["revenue_usd"].to_list() == [1.0]
+
+
+def test_revenue_of_amounts_no_money_decimal_holds():
+    """Legal decimals beyond a 38-digit decimal at a billionth (1e30; two that add up past it) or
+    below its precision (4e-10) are summed too, instead of failing the day or vanishing."""
+    events = clean(
+        (1, "s1", "purchase", 10, 1e30), (1, "s1", "purchase", 11, 2.5),
+        (2, "s2", "purchase", 10, 5e28), (2, "s2", "purchase", 11, 6e28),
+        (3, "s3", "purchase", 10, 4e-10),
+    )  # fmt: skip
+    metrics = daily_user_metrics(events.lazy()).collect()
+    assert metrics["revenue_usd"].to_list() == [1e30 + 2.5, 5e28 + 6e28, 4e-10]
+    summary = daily_event_summary(events.lazy()).collect()
+    assert summary["revenue_usd"].to_list() == [pytest.approx(1e30 + 1.1e29, rel=1e-15)]
+    DailyUserMetrics.validate(metrics)
+
+
 def test_aggregates_of_an_empty_day():
     empty = EVENTS.clear()
     assert daily_user_metrics(empty.lazy()).collect().is_empty()
