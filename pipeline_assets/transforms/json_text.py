@@ -2,8 +2,9 @@
 
 JSON numbers have no size limit, but Polars' NDJSON reader stops the whole read at an integer
 beyond 128 bits or a number beyond Float64 ("InvalidNumber"), however valid the line. Such lines
-are read here instead, each value as text as the bulk reader gives it (a string as it is, any
-other value as JSON), and every number exactly as the line spells it.
+are read here instead, each value as text as the bulk reader gives it: a string as it is, a
+number as Polars writes the same number (`_number_text`; one Polars cannot hold, as spelled), any
+other value as JSON.
 
 A string may also escape a UTF-16 surrogate (\\uD800-\\uDFFF) outside a high-low pair: JSON's
 grammar allows it, but it is no Unicode text, so the record is refused with that reason. Polars'
@@ -13,10 +14,12 @@ And where Python re-reads a line that Polars has read, it must go as deep as Pol
 """
 
 import json
+import math
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 
 import numpy as np
 import polars as pl
@@ -105,9 +108,28 @@ def _not_json(name: str) -> None:
 
 
 def _value_text(value: object) -> str | None:
+    if isinstance(value, _Spelled):
+        return _number_text(value)
     if value is None or isinstance(value, str):
         return None if value is None else str.__str__(value)
     return _json_text(value)
+
+
+def _number_text(spelled: str) -> str:
+    """A field's number as Polars' reader gives the same number on any other line, so that a
+    value's verdict does not depend on what else its line holds (``"user_id": 5.0`` is 5 there):
+    an integer as written ("-0" as "0"); a fraction or exponent as the nearest Float64, in the
+    fewest digits that give it back, without exponent or trailing zeros ("2.50" as "2.5", "1e3"
+    as "1000", "1.5e-7" as "0.00000015"). A number Float64 cannot hold (beyond its range, or too
+    small to be told from 0) is what sent the line here: it stays as spelled."""
+    if not any(mark in spelled for mark in ".eE"):
+        return str(int(spelled))
+    value = float(spelled)
+    mantissa = spelled.lower().split("e")[0]
+    if not math.isfinite(value) or (value == 0 and any(digit in mantissa for digit in "123456789")):
+        return str.__str__(spelled)
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _json_text(value: object) -> str:

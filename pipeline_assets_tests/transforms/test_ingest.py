@@ -5,6 +5,8 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from pipeline_assets.transforms import jsonl_file
@@ -311,6 +313,28 @@ def test_jsonl_whitespace_only_line_counts_as_a_line():
 def test_jsonl_repeated_key_keeps_its_first_value_on_every_path(line, column, first):
     """RFC 8259 leaves a repeated key to the reader; the parser's readers must agree on one."""
     assert parse("a.jsonl", line + b"\n").records[column].to_list() == [first]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    number=st.one_of(
+        st.integers(-(2**70), 2**70).map(str),
+        st.sampled_from(["-0", "5.0", "2.50", "1e3", "1E+2", "-0.0", "1.5e-7", "4.9e-324", "1.7976931348623157e308"]),
+        st.tuples(
+            st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(["r", "e", "f"]), st.integers(0, 17)
+        )
+        .map(lambda f: repr(f[0]) if f[1] == "r" else f"{f[0]:.{f[2]}{f[1]}}")
+        .filter(lambda text: len(text) < 400),
+    )
+)
+def test_jsonl_number_reads_the_same_whichever_reader_takes_its_line(number):
+    """A line holding a number beyond Float64 is read in Python; its other numbers must come out
+    as Polars gives them on any other line (``"user_id": 5.0`` is "5" there), or one value's
+    verdict would depend on an unrelated field."""
+    alone = parse("a.jsonl", b'{"user_id": %s}\n' % number.encode())
+    beside = parse("a.jsonl", b'{"user_id": %s, "other": 1e400}\n' % number.encode())
+    assert beside.records["other"].to_list() == ["1e400"]  # read in Python, as spelled
+    assert beside.records["user_id"].to_list() == alone.records["user_id"].to_list()
 
 
 def test_jsonl_integer_stays_an_integer_next_to_a_float():
