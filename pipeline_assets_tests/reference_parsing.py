@@ -686,9 +686,17 @@ def illegal_timestamps(draw) -> Spelling:
 DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
+# White space trimmed from around a landed value: Unicode's White_Space characters, as Polars'
+# strip_chars() (Rust's char::is_whitespace) trims them; not Python's str.strip(), which also takes
+# the information separators \x1c-\x1f.
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+
 def reference_decimal(text: str) -> float | None:
-    """The Float64 value of a decimal (None if ``text`` is not one); surrounding whitespace trimmed."""
-    text = text.strip(" \t\r\n")
+    """The Float64 value of a decimal (None if ``text`` is not one); surrounding white space trimmed."""
+    text = text.strip(WHITE_SPACE)
     if not DECIMAL.fullmatch(text):
         return None
     try:
@@ -725,8 +733,8 @@ def legal_decimals(draw, positive: bool | None = None) -> tuple[str, float]:
     text = sign + mantissa + draw(_exponents)
     value = reference_decimal(text)
     assert value is not None and (positive is None or (value > 0) == positive), text
-    padding = draw(st.sampled_from(["", " ", "\t", "  "]))
-    return padding + text + draw(st.sampled_from(["", " ", "\t"])), value
+    padding = draw(st.sampled_from(["", " ", "\t", "  ", "\u00a0", "\u3000"]))
+    return padding + text + draw(st.sampled_from(["", " ", "\t", "\u2028"])), value
 
 
 ILLEGAL_DECIMALS = [
