@@ -74,7 +74,7 @@ def bar_chart(
         size, margins = SIZE, ({"bottom": 0.26} if len(labels) > 5 else {})
     figure, axes = _figure(title, size, margins)
     positions = np.arange(len(labels))
-    numbers = [float(v) for v in values]
+    numbers = _floats(values)
     if horizontal:
         axes.barh(positions, numbers, color=BAR)
         axes.set_yticks(positions, texts)
@@ -139,7 +139,7 @@ def trend_chart(days: Sequence[str], revenue: Sequence[float], users: Sequence[i
     """Revenue per day as bars, active users as a line on a second axis, over the window."""
     figure, axes = _figure(f"Revenue and active users, 7-day window ({label})", margins={"right": 0.88, "bottom": 0.34})
     positions = np.arange(len(days))
-    axes.bar(positions, [float(r) for r in revenue], color=BAR, width=0.6, label="Revenue (USD)")
+    axes.bar(positions, _floats(revenue), color=BAR, width=0.6, label="Revenue (USD)")
     axes.set_xticks(positions, list(days), rotation=30, ha="right")
     axes.set_xlim(-0.6, max(len(days), 1) - 0.4)
     axes.set_xlabel("Date (UTC)")
@@ -153,6 +153,11 @@ def trend_chart(days: Sequence[str], revenue: Sequence[float], users: Sequence[i
     handles = axes.get_legend_handles_labels()[0] + other.get_legend_handles_labels()[0]
     figure.legend(handles=handles, loc="lower center", ncols=2, frameon=False)
     return figure
+
+
+def _floats(values: Sequence[Any]) -> list[float]:
+    """Figures as floats, a missing one (money beyond what the report's decimal shows) as no bar."""
+    return [math.nan if v is None else float(v) for v in values]
 
 
 def _number(value: float, _position: object = None) -> str:

@@ -54,6 +54,8 @@ def test_a_file_that_cannot_be_read_fails_the_day_naming_it(pipeline, name, cont
         # White space to Unicode, not to JSON (a no-break space, a form feed): broken lines, not blank ones.
         ("spaces.jsonl", '\u00a0\n{"event_id": "b1"}\x0c\n'.encode(), ["broken JSON"]),
         ("other-day.csv", GOOD.replace("g1,", "o1,").replace("2024-01-01T", "2024-01-05T").encode(), ["not on the partition day"]),
+        # Legal amounts no money decimal holds: summed, charted and reported, not a failed day.
+        ("huge.csv", (HEADER + "h1,1,s1,purchase,2024-01-01T10:00:00Z,1e30,USD,DE,web,\nh2,2,s2,purchase,2024-01-01T11:00:00Z,1e40,USD,DE,web,\n").encode(), []),
         ("long.csv", (HEADER + "l1,1,s1,view,2024-01-01T11:00:00Z,,,DE,web," + "x" * 10_000_000 + "\n").encode(), []),
         ("dé jà vu ü.csv", GOOD.replace("g1,", "u1,").encode(), []),
         ("odd-names.csv", (HEADER.rstrip() + ",*,^a$\nn1,1,s1,view,2024-01-01T10:00:00Z,,,DE,fridge,,x,y\n").encode(), ["device 'fridge'"]),

@@ -1,7 +1,7 @@
 """The daily report's figures from the day's tables (pure Polars, no rendering).
 
-Every figure is a typed table: counts are Int64, money Decimal(18, 2) (summed exactly, then
-rounded to the cent, half to even), shares Decimal(9, 6) fractions. The page and the CSVs beside it show the
+Every figure is a typed table: counts are Int64, money Decimal(38, 2) (summed exactly, then
+rounded to the cent, half to even; see `money`), shares Decimal(9, 6) fractions. The page and the CSVs beside it show the
 same tables, so what a reader sees is what a script reads.
 """
 
@@ -13,11 +13,13 @@ import polars as pl
 from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
 from pipeline_assets.transforms.clean import EVENT_TYPES
 
-MONEY, SHARE, COUNT = pl.Decimal(18, 2), pl.Decimal(9, 6), pl.Int64
+MONEY, SHARE, COUNT = pl.Decimal(38, 2), pl.Decimal(9, 6), pl.Int64
 FUNNEL_STEPS = ("view", "click", "add_to_cart", "purchase")
 UNKNOWN_COUNTRY = "(none)"
 TOP_USERS = 10
 _EXACT = pl.Decimal(38, 9)
+# Amounts summed in that decimal: under 1e18 each, no group's sum can pass what it holds (1e29).
+_EXACT_BELOW = 1e18
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def report_figures(
     totals = pl.DataFrame(
         {"revenue_usd_7d": [window.revenue_usd_7d], "active_users_7d": [window.active_users_7d],
          "days_in_window": [window.days_in_window]},
-    ).select(pl.col("revenue_usd_7d").round(2).cast(MONEY), pl.exclude("revenue_usd_7d").cast(COUNT))  # fmt: skip
+    ).select(money(pl.col("revenue_usd_7d")), pl.exclude("revenue_usd_7d").cast(COUNT))  # fmt: skip
     return ReportFigures(
         day=day,
         headline=pl.concat([headline(clean, quality), totals], how="horizontal"),
@@ -108,9 +110,22 @@ def report_figures(
     )
 
 
+def money(value: pl.Expr) -> pl.Expr:
+    """A Float64 amount to the cent. Decimal(38, 2) holds any money; a legal decimal beyond 1e36
+    (the contract sets no bound) is shown as missing rather than failing the report."""
+    return value.round(2).cast(MONEY, strict=False)
+
+
 def money_sum(column: str) -> pl.Expr:
-    """The exact sum of a money column, to the cent (0 when there is nothing to add)."""
-    return pl.col(column).cast(_EXACT).sum().round(2).cast(MONEY)
+    """The exact sum of a money column, to the cent (0 when there is nothing to add). Amounts of
+    1e18 or more (legal decimals, unlikely money) make the group's sum a float's, since the exact
+    decimal cannot hold them: cast, they failed the report."""
+    value = pl.col(column)
+    exact = value.abs() < _EXACT_BELOW
+    in_decimal = pl.when(exact).then(value).cast(_EXACT).sum()
+    beyond = pl.when(~exact).then(value)
+    as_float = money(in_decimal.cast(pl.Float64) + beyond.sum())
+    return pl.when(beyond.count() == 0).then(in_decimal.round(2).cast(MONEY)).otherwise(as_float).alias(column)
 
 
 def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
@@ -230,7 +245,7 @@ def top_users(user_metrics: pl.DataFrame, limit: int = TOP_USERS) -> pl.DataFram
         user_metrics.select(
             pl.col("user_id").cast(COUNT),
             *[pl.col(c).cast(COUNT) for c in ("events", "sessions", "purchases")],
-            pl.col("revenue_usd").round(2).cast(MONEY),
+            money(pl.col("revenue_usd")),
         )
         .sort("revenue_usd", "user_id", descending=[True, False])
         .head(limit)
@@ -248,7 +263,7 @@ def amount_fences(clean: pl.DataFrame) -> pl.DataFrame:
     iqr = pl.col("q3") - pl.col("q1")
     return quartiles.select(
         pl.col("q1"), pl.col("q3"), (pl.col("q1") - 1.5 * iqr).alias("low_fence"), (pl.col("q3") + 1.5 * iqr).alias("high_fence")
-    ).select(pl.all().round(2).cast(MONEY))  # fmt: skip
+    ).select(money(pl.all()))  # fmt: skip
 
 
 def amount_outliers(clean: pl.DataFrame, fences: pl.DataFrame) -> pl.DataFrame:
@@ -263,9 +278,9 @@ def amount_outliers(clean: pl.DataFrame, fences: pl.DataFrame) -> pl.DataFrame:
         .select(
             "event_id",
             pl.col("user_id").cast(COUNT),
-            pl.col("amount").round(2).cast(MONEY),
+            money(pl.col("amount")),
             "currency",
-            pl.col("amount_usd").round(2).cast(MONEY),
+            money(pl.col("amount_usd")),
         )
         .sort("amount_usd", "event_id", descending=[True, False])
     )

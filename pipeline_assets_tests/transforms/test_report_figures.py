@@ -65,6 +65,20 @@ def test_funnel_of_a_day_without_views_is_zeros():
     assert funnel(events([("a", 1, "login", 1, None)]))["sessions"].to_list() == [0, 0, 0, 0]
 
 
+def test_money_beyond_what_an_exact_decimal_holds_does_not_fail_the_report():
+    """Legal decimals a Decimal(38, 9) sum cannot hold (1e30) are summed as floats, and one beyond
+    what Decimal(38, 2) shows (1e40) is shown as missing: casting them failed the whole report."""
+    huge = [(f"s{i}", i, "purchase", 1, a) for i, a in enumerate([10.0, 20.0, 30.0, 40.0, 1e30, 2.5])]
+    by_currency = revenue_by_currency(events(huge))
+    assert float(by_currency["revenue_usd"].item()) == pytest.approx(1e30, rel=1e-15)
+    outliers = amount_outliers(events(huge), amount_fences(events(huge)))["amount_usd"]
+    assert [float(amount) for amount in outliers] == [pytest.approx(1e30, rel=1e-15)]
+    beyond = revenue_by_currency(events([("a", 1, "purchase", 1, 1e40), ("b", 2, "purchase", 1, 5.0)]))
+    assert beyond["revenue_usd"].to_list() == [None]
+    ordinary = revenue_by_currency(events([(f"s{i}", i, "purchase", 1, 0.1) for i in range(10)]))
+    assert ordinary["revenue_usd"].to_list() == [Decimal("1.00")]  # still exact: ten 0.1 as floats are 0.999...
+
+
 def test_iqr_fences_and_outliers():
     amounts = [10.0, 20.0, 30.0, 40.0, 50.0, 1_000.0, 0.01]
     clean = events([(f"s{i}", i, "purchase", 1, a) for i, a in enumerate(amounts)] + [("v", 9, "view", 1, None)])
