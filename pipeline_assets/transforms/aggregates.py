@@ -42,12 +42,23 @@ _EXACT = pl.Decimal(38, 9)
 _EXACT_FROM, _EXACT_BELOW = 1e-6, 1e18
 
 
+def exact_part(column: str) -> pl.Expr:
+    """The exact (decimal) sum of the amounts of ``column`` that the decimal holds."""
+    return pl.when(_held_exactly(pl.col(column))).then(pl.col(column)).cast(_EXACT).sum()
+
+
+def other_amounts(column: str) -> pl.Expr:
+    """The amounts of ``column`` that the decimal does not hold (none, for ordinary money)."""
+    return pl.when(~_held_exactly(pl.col(column))).then(pl.col(column))
+
+
 def exact_sum(column: str) -> pl.Expr:
-    value = pl.col(column)
-    exact = (value.abs() >= _EXACT_FROM) & (value.abs() < _EXACT_BELOW)
-    in_decimal = pl.when(exact).then(value).cast(_EXACT).sum().cast(pl.Float64)
-    beyond = pl.when(~exact).then(value).sum()  # 0 for ordinary money, so the sum is the decimal's
-    return (in_decimal + beyond).alias(column)
+    """The sum of a money column as Float64: exact for ordinary money (`other_amounts` add 0)."""
+    return (exact_part(column).cast(pl.Float64) + other_amounts(column).sum()).alias(column)
+
+
+def _held_exactly(value: pl.Expr) -> pl.Expr:
+    return (value.abs() >= _EXACT_FROM) & (value.abs() < _EXACT_BELOW)
 
 
 def _revenue() -> pl.Expr:

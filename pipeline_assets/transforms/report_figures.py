@@ -10,16 +10,13 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS
+from pipeline_assets.transforms.aggregates import ROLLING_WINDOW_DAYS, exact_part, exact_sum, other_amounts
 from pipeline_assets.transforms.clean import EVENT_TYPES
 
 MONEY, SHARE, COUNT = pl.Decimal(38, 2), pl.Decimal(9, 6), pl.Int64
 FUNNEL_STEPS = ("view", "click", "add_to_cart", "purchase")
 UNKNOWN_COUNTRY = "(none)"
 TOP_USERS = 10
-_EXACT = pl.Decimal(38, 9)
-# Amounts summed in that decimal: under 1e18 each, no group's sum can pass what it holds (1e29).
-_EXACT_BELOW = 1e18
 
 
 @dataclass(frozen=True)
@@ -117,15 +114,11 @@ def money(value: pl.Expr) -> pl.Expr:
 
 
 def money_sum(column: str) -> pl.Expr:
-    """The exact sum of a money column, to the cent (0 when there is nothing to add). Amounts of
-    1e18 or more (legal decimals, unlikely money) make the group's sum a float's, since the exact
-    decimal cannot hold them: cast, they failed the report."""
-    value = pl.col(column)
-    exact = value.abs() < _EXACT_BELOW
-    in_decimal = pl.when(exact).then(value).cast(_EXACT).sum()
-    beyond = pl.when(~exact).then(value)
-    as_float = money(in_decimal.cast(pl.Float64) + beyond.sum())
-    return pl.when(beyond.count() == 0).then(in_decimal.round(2).cast(MONEY)).otherwise(as_float).alias(column)
+    """The exact sum of a money column, to the cent (0 when there is nothing to add); a float's
+    sum where the exact decimal does not hold every amount (`aggregates.exact_part`: amounts of
+    1e18 or more, or under a millionth, legal decimals if unlikely money), which failed the report."""
+    exact = exact_part(column).round(2).cast(MONEY)
+    return pl.when(other_amounts(column).count() == 0).then(exact).otherwise(money(exact_sum(column))).alias(column)
 
 
 def share(part: pl.Expr, whole: pl.Expr) -> pl.Expr:
