@@ -10,6 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipeline_assets.assets import raw
 from pipeline_assets.storage import Store
 from pipeline_assets_tests.conftest import failure_messages, make_pipeline
 
@@ -75,8 +76,6 @@ def test_records_that_cannot_become_clean_are_rejected_with_reasons(pipeline, na
 def test_a_file_the_parser_cannot_read_fails_the_day_naming_it(pipeline, monkeypatch):
     """Should Polars refuse a record the parser's checks let through (a parser defect), the day
     fails naming the file, instead of with Polars' bare message."""
-    import pipeline_assets.assets.raw as raw
-
     refused = f"events/date={DAY}/refused.jsonl"
     pipeline.landing.write_bytes(refused, b'{"event_id": "r1"}\n')
     parse = raw.parse_content
