@@ -70,6 +70,18 @@ def fx_rates(landing: Store, day: str) -> dict[str, float]:
     return rates
 
 
+def _is_json_object(text: str) -> bool:
+    """Strict JSON (no NaN or Infinity) whose value is an object."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(name)
+
+    try:
+        return isinstance(json.loads(text, parse_constant=refuse), dict)
+    except ValueError:
+        return False
+
+
 def _text(record: dict, key: str) -> str:
     return (record.get(key) or "").strip()
 
@@ -92,6 +104,8 @@ def valid_event(record: dict, day: str, rates: dict[str, float]) -> dict | None:
     if _text(record, "country") and not re.fullmatch(r"[A-Z]{2}", _text(record, "country")):
         return None
     if _text(record, "device") and _text(record, "device") not in {"web", "ios", "android"}:
+        return None
+    if _text(record, "metadata") and not _is_json_object(_text(record, "metadata")):
         return None
     amount_usd = None
     if event_type == "purchase":

@@ -5,6 +5,7 @@ from datetime import date
 
 import polars as pl
 
+from pipeline_assets.transforms.json_text import BEYOND_POLARS
 from pipeline_assets.transforms.landing_file import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
@@ -410,7 +411,19 @@ def _rules() -> list[tuple[pl.Expr, pl.Expr]]:
             pl.col("device").is_not_null() & ~pl.col("device").is_in(DEVICES),
             pl.format("device {} is not one of " + ", ".join(DEVICES), _quoted("device")),
         ),
+        _reason(
+            pl.col("metadata").is_not_null() & ~_is_json_object(pl.col("metadata")),
+            pl.format("metadata {} is not a JSON object", _quoted("metadata")),
+        ),
     ]
+
+
+def _is_json_object(text: pl.Expr) -> pl.Expr:
+    """Whether trimmed text is one strict JSON object (the contract's "JSON object as text"), as
+    Polars' JSON parser reads it. An object holding a number beyond Float64, which JSON allows and
+    that parser refuses (`json_text.BEYOND_POLARS`), is taken as landed rather than rejected."""
+    beyond_polars = text.str.ends_with("}") & text.str.contains(BEYOND_POLARS)
+    return text.str.starts_with("{") & (text.str.json_path_match("$").is_not_null() | beyond_polars)
 
 
 def type_fx_rates(records: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:

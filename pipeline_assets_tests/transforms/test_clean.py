@@ -86,7 +86,27 @@ REJECTS = [
     (VIEW, {"country": "de"}, "country 'de' is not an ISO-3166 alpha-2 code"),
     (VIEW, {"device": "fridge"}, "device 'fridge' is not one of web, ios, android"),
     (VIEW, {"event_id": "", "device": "fridge"}, "event_id is missing; device 'fridge' is not one of web, ios, android"),
+    (VIEW, {"metadata": "not json"}, "metadata 'not json' is not a JSON object"),
+    (VIEW, {"metadata": "[1, 2]"}, "metadata '[1, 2]' is not a JSON object"),
+    (VIEW, {"metadata": "42"}, "metadata '42' is not a JSON object"),
+    (VIEW, {"metadata": '"text"'}, "metadata '\"text\"' is not a JSON object"),
+    (VIEW, {"metadata": "null"}, "metadata 'null' is not a JSON object"),
+    (VIEW, {"metadata": '{"a":'}, "metadata '{\"a\":' is not a JSON object"),
+    (VIEW, {"metadata": '{"a": 1} x'}, "metadata '{\"a\": 1} x' is not a JSON object"),
+    (VIEW, {"metadata": "{'a': 1}"}, "metadata '{'a': 1}' is not a JSON object"),
+    (VIEW, {"metadata": '{"a": NaN}'}, "metadata '{\"a\": NaN}' is not a JSON object"),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    ['{}', ' {"ref": "x"} ', '{"a": [1, {"b": null}], "c": "say \\"hi\\", 1,2"}', '{"n": 12345678901234567890123}',
+     '{"big": 1e400}', ""],
+)  # fmt: skip
+def test_metadata_that_is_a_json_object_or_missing_stays_clean(metadata):
+    result = run(event(VIEW, line=5, metadata=metadata))
+    assert result.rejected.is_empty() and result.clean.height == 1
+    assert result.clean["metadata"].to_list() == [metadata.strip() or None]
 
 
 @pytest.mark.parametrize("base, changes, reason", REJECTS)
