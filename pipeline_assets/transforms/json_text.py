@@ -27,6 +27,7 @@ import polars as pl
 # Lines that may hold such a number: a run of 39 digits (2**128 has 39) or a digit then an
 # exponent of three digits. The same inside a string matches too: such a line is only read slower.
 BEYOND_POLARS = r"\d{39}|\d[eE][+-]?\d{3}"
+
 _SURROGATE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
 _SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 UNPAIRED_SURROGATE = "JSON string holds a lone surrogate escape (\\uD800-\\uDFFF), which is not Unicode text"
@@ -78,6 +79,19 @@ def read_lines(lines: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
         schema=dict.fromkeys(keys, pl.String),
     )
     return table, objects
+
+
+def is_json_object(text: str) -> bool:
+    """Whether ``text`` is one strict JSON object of Unicode text, read in Python: for the few
+    texts that Polars' JSON parser refuses and that may hold a number beyond it (`BEYOND_POLARS`)."""
+    value = _strict_json(text)
+    if not isinstance(value, dict):
+        return False
+    try:  # a lone surrogate escape, as Polars refuses it
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def first_value_of_each_key(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -4,6 +4,7 @@ amount and usd_per_unit. The accepted grammars are decided and documented in
 pipeline_assets_tests.reference_parsing (sections 3 and 4), with a plain-Python reference for each.
 """
 
+import json
 from datetime import date, datetime
 
 import polars as pl
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 
 from pipeline_assets.transforms.clean import type_fx_rates
 from pipeline_assets.transforms.landing_file import UNPARSABLE_SCHEMA
+from pipeline_assets_tests.oracle import _is_json_object as oracle_is_json_object
 from pipeline_assets_tests.raw_day import Cleaned, cleaned
 from pipeline_assets_tests.reference_parsing import (
+    WHITE_SPACE,
     illegal_decimals,
     illegal_timestamps,
     legal_decimals,
@@ -179,3 +182,53 @@ def test_decimal_reference_examples():
     }
     assert {text: reference_decimal(text) for text in legal} == legal
     assert [reference_decimal(text) for text in ("abc", "1,5", "NaN", "inf", "", "1e400")] == [None] * 6
+
+
+# -- metadata ----------------------------------------------------------------------------------
+_JSON_SPACE = st.text(alphabet=" \t\r\n", max_size=2)
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=8)
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)),
+    max_leaves=8,
+)
+
+
+@st.composite
+def json_texts(draw) -> str:
+    """JSON text as other tools write it: any value (flat and nested objects mostly), any key and
+    string (escaped or not, astral characters as surrogate pairs), JSON's white space between
+    tokens; sometimes cut short or with a character put in, so that it may be broken."""
+    value = draw(st.one_of(st.dictionaries(st.text(max_size=6), _JSON_SCALARS, max_size=4), _JSON_VALUES))
+    text = json.dumps(value, ensure_ascii=draw(st.booleans()))
+    space = draw(_JSON_SPACE)
+    text = text.replace(", ", "," + space).replace(": ", space + ":" + draw(_JSON_SPACE))
+    text = draw(_JSON_SPACE) + text + draw(_JSON_SPACE)
+    edit = draw(st.sampled_from(["none", "none", "cut", "insert"]))
+    position = draw(st.integers(0, len(text)))
+    if edit == "cut":
+        text = text[:position]
+    elif edit == "insert":
+        text = (
+            text[:position] + draw(st.sampled_from(list('{}[]",:\\x\x01\u00a0') + ["NaN", "1e400"])) + text[position:]
+        )
+    return text
+
+
+@PROPERTY
+@given(texts=st.lists(json_texts(), min_size=1, max_size=25))
+def test_metadata_is_clean_exactly_when_it_is_a_json_object(texts):
+    """metadata ("JSON object as text") stays as landed when, trimmed, it is one strict JSON object
+    (Python's json, NaN and Infinity refused: the test oracle's rule), and is rejected otherwise.
+    Flat objects and all others are settled by different means (`clean._is_json_object`): both are
+    drawn, and so is text that only looks like them."""
+    rows, reasons = clean([{**VIEW, "metadata": text} for text in texts])
+    for n, text in enumerate(texts):
+        trimmed = text.strip(WHITE_SPACE)  # as every field is trimmed
+        if not trimmed or oracle_is_json_object(trimmed):
+            assert f"e{n}" not in reasons, (text, reasons.get(f"e{n}"))
+            assert rows[f"e{n}"]["metadata"] == (trimmed or None)
+        else:
+            assert reasons[f"e{n}"] == f"metadata '{trimmed}' is not a JSON object", text
