@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.json_text import BEYOND_POLARS, is_json_object
+from pipeline_assets.transforms.json_text import BEYOND_POLARS, flat_object, is_json_object
 from pipeline_assets.transforms.landing_file import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
@@ -418,26 +418,14 @@ def _rules() -> list[tuple[pl.Expr, pl.Expr]]:
     ]
 
 
-# A flat JSON object (RFC 8259): members whose values are strings, numbers, true, false or null,
-# with JSON's white space only. Strings hold no control character and escape no surrogate (a lone
-# one is not Unicode text; a pair is left to the parser). Every text it matches is a JSON object,
-# so most metadata is settled by one regular expression, ten times cheaper than parsing it.
-_JSON_SPACE = r"[ \t\n\r]*"
-_JSON_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*"'
-_JSON_SCALAR = rf"(?:{_JSON_STRING}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
-_JSON_MEMBER = rf"{_JSON_STRING}{_JSON_SPACE}:{_JSON_SPACE}{_JSON_SCALAR}"
-_FLAT_JSON_OBJECT = (
-    rf"^\{{{_JSON_SPACE}(?:{_JSON_MEMBER}(?:{_JSON_SPACE},{_JSON_SPACE}{_JSON_MEMBER})*{_JSON_SPACE})?\}}$"
-)
-
-
 def _is_json_object(text: pl.Expr) -> pl.Expr:
     """Whether trimmed text is one strict JSON object (the contract's "JSON object as text").
-    A flat object is recognised by `_FLAT_JSON_OBJECT`; any other text is read by Polars' JSON
-    parser, which sees only those rows (it skips the nulls the others become); and what that
-    parser refuses but may hold a number beyond it (`json_text.BEYOND_POLARS`), legal JSON, by
-    Python's, row by row: few rows, if any."""
-    other = pl.when(~text.str.contains(_FLAT_JSON_OBJECT)).then(text)
+    A flat object is recognised by a regular expression (`json_text.flat_object`), ten times
+    cheaper than parsing it; any other text is read by Polars' JSON parser, which sees only those
+    rows (it skips the nulls the others become); and what that parser refuses but may hold a
+    number beyond it (`json_text.BEYOND_POLARS`), legal JSON, by Python's, row by row: few rows,
+    if any."""
+    other = pl.when(~text.str.contains(f"^{flat_object()}$")).then(text)
     by_polars = other.str.starts_with("{") & other.str.json_path_match("$").is_not_null()
     beyond_polars = pl.when(~by_polars & other.str.contains(BEYOND_POLARS)).then(other)
     by_python = beyond_polars.map_elements(is_json_object, return_dtype=pl.Boolean)

@@ -28,6 +28,21 @@ import polars as pl
 # exponent of three digits. The same inside a string matches too: such a line is only read slower.
 BEYOND_POLARS = r"\d{39}|\d[eE][+-]?\d{3}"
 
+# JSON's grammar (RFC 8259) for regular expressions over text. A string holds no control character
+# and escapes no surrogate (a lone one is not Unicode text; a pair is left to a parser). Every text
+# these match is JSON; not every JSON text matches.
+JSON_SPACE = r"[ \t\n\r]*"
+JSON_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u(?:[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*"'
+JSON_SCALAR = rf"(?:{JSON_STRING}|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)"
+
+
+def flat_object(key: str = JSON_STRING) -> str:
+    """A regular expression (unanchored) for a JSON object whose values are strings, numbers,
+    true, false or null, and whose keys match ``key`` (any string by default)."""
+    member = rf"{key}{JSON_SPACE}:{JSON_SPACE}{JSON_SCALAR}"
+    return rf"\{{{JSON_SPACE}(?:{member}(?:{JSON_SPACE},{JSON_SPACE}{member})*{JSON_SPACE})?\}}"
+
+
 _SURROGATE = r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
 _SURROGATE_PAIR = r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 UNPAIRED_SURROGATE = "JSON string holds a lone surrogate escape (\\uD800-\\uDFFF), which is not Unicode text"

@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from pipeline_assets.transforms import json_text
+from pipeline_assets.transforms.clean import EVENT_COLUMNS
 from pipeline_assets.transforms.landing_file import (
     CLOSE_BRACE,
     NOT_UTF8,
@@ -35,7 +36,11 @@ from pipeline_assets.transforms.landing_file import (
 # line broken JSON, which the bulk reader refuses, and a line of one is a broken record, not a blank.
 JSON_WHITESPACE = " \t\r\n"
 
-# The keys of JSON lines are found a chunk of lines per thread (`_keys_of`).
+# A line that is a flat JSON object of the contract's fields, each named as the contract spells it,
+# with JSON's white space around it and after it the line end (and any blank lines).
+_CONTRACT_KEY = '"(?:' + "|".join(EVENT_COLUMNS) + ')"'
+_CONTRACT_LINE = rf"^{json_text.JSON_SPACE}{json_text.flat_object(_CONTRACT_KEY)}{json_text.JSON_SPACE}$"
+# The keys of other JSON lines are found a chunk of lines per thread (`_keys_of`).
 _KEY_READERS = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), thread_name_prefix="ndjson-keys")
 _KEY_CHUNK = 16 * 2**20
 _PYTHON_KEYS_BYTES = 64 * 2**10
@@ -99,15 +104,23 @@ def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) ->
     as JSON. ``escaped`` says which records hold a backslash."""
     if not selected.any():
         return pl.DataFrame()
-    data = records.only(selected)
-    # A view of a whole file is the file itself, which BytesIO shares instead of copying.
-    whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
-    data = data.obj if whole else bytes(data)
-    keys, nested = _keys_of(data)  # every key of every line, without building columns
+    data = _bytes(records.only(selected))
+    # Every key of every line, without building columns. A line of the contract's fields with flat
+    # values (most lines) has no other key and no nested value: only the others need inferring.
+    shaped = records.matching(_CONTRACT_LINE, among=selected)
+    inferred = selected & ~shaped
+    keys, nested = _keys_of(_bytes(records.only(inferred))) if inferred.any() else ([], [])
     # One pass reads every value as text: a string as it is, any other value as JSON text of an
     # equal value (5 stays "5" beside 6.5; an object keeps only its own keys). Reading typed
     # values first and casting them took twice as long (the typed columns were built, then cast).
-    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in keys})
+    unseen = [key for key in EVENT_COLUMNS if key not in keys]
+    table = pl.read_ndjson(io.BytesIO(data), schema={key: pl.String for key in [*keys, *unseen]})
+    # A contract field that no line gives a value may be missing from every line, and is then no
+    # column, as inference would have it: the lines of the contract's shape are searched for its
+    # name, where a match can only be one of their keys.
+    for key in unseen:
+        if table[key].null_count() == table.height and not records.matching(_key_of(key), among=shaped).any():
+            table = table.drop(key)
     # That reader keeps a nested value's landed text but drops the escapes inside it, so a nested
     # value whose line holds a backslash is taken again from its line, in Python: only those rows.
     # A text column may hold nested values too (a key that is text on some lines); there the line
@@ -139,6 +152,17 @@ def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) ->
             fixed = [v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) for v in values]
         table = table.with_columns(value.scatter(rows, pl.Series(fixed, dtype=pl.String)))
     return table
+
+
+def _key_of(name: str) -> str:
+    return rf'[{{,]{json_text.JSON_SPACE}"{re.escape(name)}"{json_text.JSON_SPACE}:'
+
+
+def _bytes(data: memoryview) -> bytes:
+    """The bytes of ``data``: a view of a whole file is the file itself, which BytesIO shares
+    instead of copying."""
+    whole = isinstance(data.obj, bytes) and data.nbytes == len(data.obj) and data.contiguous
+    return data.obj if whole else bytes(data)
 
 
 def _keys_of(data: bytes) -> tuple[list[str], list[str]]:

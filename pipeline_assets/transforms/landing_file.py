@@ -5,6 +5,7 @@ A file's bytes are split into records with NumPy (a record ends at a line feed, 
 CSV); `csv_file` and `jsonl_file` check each record as a whole and read the good ones in bulk.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,14 +69,31 @@ class Records:
         return pl.Series("record", spans if selected.all() else spans.filter(pa.array(selected)))
 
     def holding(self, pattern: bytes) -> np.ndarray:
-        """Which records hold ``pattern``: Polars' byte search over the file's buffer, a chunk of
-        records at a time (as bytes: a record need not be valid UTF-8), so that the file's text
-        is never whole in memory. A record here runs to the next one's start: its line end and
-        the blank lines after it are searched too, so the pattern must hold a visible byte."""
+        """Which records hold ``pattern``: Polars' byte search (as bytes: a record need not be
+        valid UTF-8). A record here runs to the next one's start: its line end and the blank lines
+        after it are searched too, so the pattern must hold a visible byte."""
+        return self._search(lambda spans, _: spans.bin.contains(pattern).to_numpy())
+
+    def matching(self, regex: str, among: np.ndarray) -> np.ndarray:
+        """Which of the records ``among`` (each valid UTF-8: `utf8_mask`) match ``regex``, as
+        text running to the next record's start (its line end and the blank lines after it)."""
+
+        def test(spans: pl.Series, rows: slice) -> np.ndarray:
+            wanted = among[rows]
+            found = np.zeros(len(wanted), dtype=bool)
+            texts = spans if wanted.all() else spans.filter(pl.Series(wanted))
+            found[wanted] = texts.cast(pl.String).str.contains(regex).to_numpy()
+            return found
+
+        return self._search(test) if among.any() else np.zeros(len(self), dtype=bool)
+
+    def _search(self, test: Callable[[pl.Series, slice], np.ndarray]) -> np.ndarray:
+        """``test`` over the records as bytes, a chunk of records at a time (given with their
+        rows), so that the file's text is never whole in memory."""
         found, first = np.zeros(len(self), dtype=bool), 0
         while first < len(self):
             last = max(int(np.searchsorted(self.starts, self.starts[first] + _CHUNK)), first + 1)
-            found[first:last] = pl.Series(self._spans(pa.large_binary(), first, last)).bin.contains(pattern).to_numpy()
+            found[first:last] = test(pl.Series(self._spans(pa.large_binary(), first, last)), slice(first, last))
             first = last
         return found
 

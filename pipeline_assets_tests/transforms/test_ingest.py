@@ -92,6 +92,22 @@ def test_extra_columns_are_kept():
 
 
 # -- JSON Lines and gzip ------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "data, columns",
+    [
+        (b'{"event_id": "e1", "amount": null}\n{"event_id": "e2"}\n', ["event_id", "amount"]),
+        (b'{"event_id": "e1", "metadata": {"amount": 1}}\n', ["event_id", "metadata"]),
+        (b'{"event_id": "e1"}\n{"event_id": "e2", "metadata": {"amount": 1}}\n', ["event_id", "metadata"]),
+        (b'{"event_id": "x, \\"amount\\": 1"}\n', ["event_id"]),
+        (b'{"event_id":"e1" , "amount" :null,"country":"DE"}\n', ["event_id", "amount", "country"]),
+    ],
+)
+def test_jsonl_columns_are_the_keys_its_lines_have(data, columns):
+    """A key is a column when some line has it, even null on every line; a contract field that no
+    line has (named only inside a string or a nested object) is none."""
+    assert sorted(parse("a.jsonl", data).landed_columns) == sorted(columns)
+
+
 def test_jsonl_values_become_text():
     data = (
         b'{"event_id": "e1", "user_id": 42, "amount": 12.5, "metadata": {"ref": "ad, banner", "n": 1}, "ok": true}\n'
