@@ -70,16 +70,32 @@ def fx_rates(landing: Store, day: str) -> dict[str, float]:
     return rates
 
 
+class _Members(list):
+    """A JSON object's members, every one kept (a repeated key's values too)."""
+
+
 def _is_json_object(text: str) -> bool:
-    """Strict JSON (no NaN or Infinity) whose value is an object."""
+    """Strict JSON (no NaN or Infinity) whose value is an object of Unicode text: no string, in
+    any member (a repeated key's included), is a lone surrogate. Numbers of any size."""
 
     def refuse(name: str) -> None:
         raise ValueError(name)
 
     try:
-        return isinstance(json.loads(text, parse_constant=refuse), dict)
-    except ValueError:
+        value = json.loads(text, parse_constant=refuse, parse_int=len, parse_float=len, object_pairs_hook=_Members)
+    except (ValueError, RecursionError):
         return False
+    return isinstance(value, _Members) and _unicode(value)
+
+
+def _unicode(value: object) -> bool:
+    if isinstance(value, str):
+        return not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+    if isinstance(value, list):  # an array, or an object's members as (key, value) pairs
+        return all(_unicode(item) for item in value)
+    if isinstance(value, tuple):
+        return all(_unicode(item) for item in value)
+    return True
 
 
 def _text(record: dict, key: str) -> str:

@@ -5,7 +5,7 @@ from datetime import date
 
 import polars as pl
 
-from pipeline_assets.transforms.json_text import BEYOND_POLARS, flat_object, is_json_object
+from pipeline_assets.transforms.json_text import flat_object, is_json_object
 from pipeline_assets.transforms.landing_file import EXTRA_COLUMNS, SOURCE_FILE, SOURCE_LINE, UNPARSABLE_SCHEMA
 
 EVENT_COLUMNS = (
@@ -422,13 +422,13 @@ def _is_json_object(text: pl.Expr) -> pl.Expr:
     """Whether trimmed text is one strict JSON object (the contract's "JSON object as text").
     A flat object is recognised by a regular expression (`json_text.flat_object`), ten times
     cheaper than parsing it; any other text is read by Polars' JSON parser, which sees only those
-    rows (it skips the nulls the others become); and what that parser refuses but may hold a
-    number beyond it (`json_text.BEYOND_POLARS`), legal JSON, by Python's, row by row: few rows,
-    if any."""
+    rows (it skips the nulls the others become); and what that parser refuses yet reads as an
+    object ("{...}": it refuses numbers beyond Float64 and nesting beyond 128 levels, which JSON
+    allows) by Python's, row by row: few rows, if any."""
     other = pl.when(~text.str.contains(f"^{flat_object()}$")).then(text)
     by_polars = other.str.starts_with("{") & other.str.json_path_match("$").is_not_null()
-    beyond_polars = pl.when(~by_polars & other.str.contains(BEYOND_POLARS)).then(other)
-    by_python = beyond_polars.map_elements(is_json_object, return_dtype=pl.Boolean)
+    refused = pl.when(~by_polars & other.str.starts_with("{") & other.str.ends_with("}")).then(other)
+    by_python = refused.map_elements(is_json_object, return_dtype=pl.Boolean)
     return other.is_null() | by_polars | by_python.fill_null(False)
 
 

@@ -97,16 +97,14 @@ def read_lines(lines: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
 
 
 def is_json_object(text: str) -> bool:
-    """Whether ``text`` is one strict JSON object of Unicode text, read in Python: for the few
-    texts that Polars' JSON parser refuses and that may hold a number beyond it (`BEYOND_POLARS`)."""
-    value = _strict_json(text)
-    if not isinstance(value, dict):
+    """Whether ``text`` is one strict JSON object of Unicode text (no lone surrogate escape, in
+    any value, a repeated key's included), read in Python as deep as Polars' reader goes: for
+    the few objects that Polars' JSON parser refuses though JSON allows them (a number beyond
+    Float64, nesting beyond its 128 levels)."""
+    if "\\u" in text and unpaired_surrogates(pl.Series([text]))[0]:
         return False
-    try:  # a lone surrogate escape, as Polars refuses it
-        json.dumps(value, ensure_ascii=False).encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    with as_deep_as_polars():
+        return isinstance(_strict_json(text), dict)
 
 
 def first_value_of_each_key(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -189,6 +189,8 @@ def _keys_in(data: bytes, start: int, end: int) -> list[tuple[list[str], set[str
     inference fails, and each half is inferred on its own; a few lines (`_PYTHON_KEYS_BYTES`) are
     read in Python. So Python reads at most a few lines around each such clash, not the file."""
     chunk = data if (start, end) == (0, len(data)) else data[start:end]
+    if not chunk.strip(JSON_WHITESPACE.encode()):  # blank lines only (a file's last CR): no keys
+        return [([], set())]
     try:
         schema = pl.scan_ndjson(io.BytesIO(chunk), infer_schema_length=None).collect_schema()
     except pl.exceptions.SchemaError:

@@ -200,7 +200,8 @@ _JSON_VALUES = st.recursive(
 def json_texts(draw) -> str:
     """JSON text as other tools write it: any value (flat and nested objects mostly), any key and
     string (escaped or not, astral characters as surrogate pairs), JSON's white space between
-    tokens; sometimes cut short or with a character put in, so that it may be broken."""
+    tokens; sometimes cut short or with a character put in (or NaN, a number beyond Float64, a lone
+    surrogate escape), so that it may be broken."""
     value = draw(st.one_of(st.dictionaries(st.text(max_size=6), _JSON_SCALARS, max_size=4), _JSON_VALUES))
     text = json.dumps(value, ensure_ascii=draw(st.booleans()))
     space = draw(_JSON_SPACE)
@@ -212,7 +213,9 @@ def json_texts(draw) -> str:
         text = text[:position]
     elif edit == "insert":
         text = (
-            text[:position] + draw(st.sampled_from(list('{}[]",:\\x\x01\u00a0') + ["NaN", "1e400"])) + text[position:]
+            text[:position]
+            + draw(st.sampled_from(list('{}[]",:\\x\x01\u00a0') + ["NaN", "1e400", "\\ud800"]))
+            + text[position:]
         )
     return text
 

@@ -108,6 +108,15 @@ def test_jsonl_columns_are_the_keys_its_lines_have(data, columns):
     assert sorted(parse("a.jsonl", data).landed_columns) == sorted(columns)
 
 
+def test_jsonl_key_chunk_of_blank_lines_only(monkeypatch):
+    """The keys are inferred a chunk of lines at a time; a chunk holding only a file's last CR
+    (after the last line feed) has none, and must not stop the file (it did: "could not infer
+    data-type"). Chunks of a few bytes stand for the 16 MiB ones."""
+    monkeypatch.setattr(jsonl_file, "_KEY_CHUNK", 4)
+    parsed = parse("a.jsonl", b'{"x": {"a": 1}}\n\r')
+    assert rows(parsed, "x") == [('{"a": 1}', 1)]
+
+
 def test_jsonl_values_become_text():
     data = (
         b'{"event_id": "e1", "user_id": 42, "amount": 12.5, "metadata": {"ref": "ad, banner", "n": 1}, "ok": true}\n'
