@@ -155,6 +155,7 @@ def _read_ndjson(records: Records, selected: np.ndarray, escaped: np.ndarray) ->
 
 
 def _key_of(name: str) -> str:
+    """A regular expression for ``name`` as the key of an object's member (after "{" or ",")."""
     return rf'[{{,]{json_text.JSON_SPACE}"{re.escape(name)}"{json_text.JSON_SPACE}:'
 
 
