@@ -17,7 +17,9 @@ a bounded number of open shards, for the webserver and the daemon, which read ma
 checkpoint of a run's shard after each use, which every close used to do: Dagster's watch of a
 run's events (the UI's live view) is woken by changes to the ``.db`` file, and a commit alone
 changes only its ``-wal`` log. The checkpoint is passive (it waits for no reader) and costs
-under a millisecond. Production uses PostgreSQL (deploy/dagster.yaml) and none of this.
+under a millisecond. And commits are synced to disk at checkpoints, not one by one (WAL with
+``synchronous=NORMAL``, SQLite's advice for WAL): 0.5 ms less an event here. Production uses
+PostgreSQL (deploy/dagster.yaml) and none of this.
 
 Configured in dagster.yaml::
 
@@ -42,7 +44,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     SqliteEventLogStorage,
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
@@ -86,6 +88,7 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
             poolclass=StaticPool,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
+        event.listen(engine, "connect", _sync_at_checkpoints)
         if shard not in self._initialized_dbs:
             self._initdb(engine)
             self._initialized_dbs.add(shard)
@@ -118,6 +121,13 @@ class KeptOpenSqliteEventLogStorage(SqliteEventLogStorage):
     def dispose(self) -> None:
         super().dispose()
         self._close_all()
+
+
+def _sync_at_checkpoints(dbapi_connection: Any, _record: Any) -> None:
+    # In WAL mode, NORMAL syncs the log to disk at each checkpoint instead of at each commit:
+    # still atomic and consistent, and a crash of the process loses nothing; only a power loss
+    # or a crash of the machine can lose the latest commits. Every event of a run is a commit.
+    dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 class KeptOpenSqliteStorage(DagsterSqliteStorage):

@@ -111,3 +111,15 @@ def test_which_tables_exist_is_asked_of_sqlite_once(home, monkeypatch):
     assert asked.count("asset_check_executions") == 1
     history = writer.event_log_storage.get_asset_check_execution_history(dg.AssetCheckKey(dg.AssetKey("a"), "rows"), 10)
     assert sorted(execution.partition for execution in history) == ["2024-01-01", "2024-01-02", "2024-01-03"]
+
+
+def test_commits_are_synced_at_checkpoints_not_one_by_one(home):
+    """WAL with synchronous=NORMAL: a run's events are commits, each of which would otherwise wait
+    for the disk; the log is synced when it is checkpointed into the database."""
+    writer = instance()
+    engine_event(writer, "run-5", "event")
+    storage = writer.event_log_storage
+    for shard in ("run-5", "index"):
+        with storage._connect(shard) as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL (FULL is 2)
