@@ -91,9 +91,7 @@ def _is_json_object(text: str) -> bool:
 def _unicode(value: object) -> bool:
     if isinstance(value, str):
         return not any(0xD800 <= ord(c) <= 0xDFFF for c in value)
-    if isinstance(value, list):  # an array, or an object's members as (key, value) pairs
-        return all(_unicode(item) for item in value)
-    if isinstance(value, tuple):
+    if isinstance(value, list | tuple):  # an array, an object's members, or a (key, value) pair
         return all(_unicode(item) for item in value)
     return True
 
